@@ -123,10 +123,10 @@ type Status uint8
 
 // The statuses.
 const (
-	Running   Status = iota
-	Agreement        // ended with an agreement
-	NoAgreement      // ended by a walk-away or the deadline
-	Failed           // ended by a party's fault (see Result.Fault)
+	Running     Status = iota
+	Agreement          // ended with an agreement
+	NoAgreement        // ended by a walk-away or the deadline
+	Failed             // ended by a party's fault (see Result.Fault)
 )
 
 // String names the status.
@@ -225,18 +225,25 @@ type Observer interface {
 type Mechanism interface {
 	// Name is the protocol's short name ("sao", "single-text", …).
 	Name() string
-	// Start resets the mechanism for a new negotiation with n parties.
-	Start(n int, dl Deadline, obs Observer) error
+	// Start resets the mechanism for a new negotiation with n parties over
+	// space sp (whose rules offers must satisfy). obs may be nil.
+	Start(sp *outcome.Space, n int, dl Deadline, obs Observer) error
 	// Next returns the pending request. It must not be called after Done.
 	Next() *Request
-	// Apply takes the answer to the pending request at clock c (the driver
-	// advances wall time; the mechanism advances rounds).
+	// Apply takes the answer to the pending request. An answer that breaks
+	// the rules (wrong kind, invalid or infeasible offer) ends the negotiation
+	// with a Fault attributed to the party; Apply returns an error only if it
+	// is called out of turn (a driver bug).
 	Apply(a Answer) error
 	// Fail ends the negotiation with a fault of the party asked by the pending
 	// request (panic, timeout, error in the driver).
 	Fail(reason string)
-	// Clock returns the current clock (the driver may update T for wall time).
+	// Clock returns the current clock. The driver may raise T to reflect wall
+	// time before asking a party.
 	Clock() *Clock
+	// Expire ends the negotiation without agreement because the time
+	// deadline passed.
+	Expire()
 	// Done reports whether the negotiation has ended.
 	Done() bool
 	// Result returns how it ended; valid once Done.
