@@ -79,12 +79,16 @@ func TestSAOOutcomes(t *testing.T) {
 	}{
 		{name: "agreement", a: proposeB, b: acceptLate, rounds: 10, status: mechanism.Agreement, agreement: outcome.Outcome{1, 1}, wantRounds: 4},
 		{name: "deadline", a: proposeB, b: proposeB, rounds: 5, status: mechanism.NoAgreement, reason: "deadline (rounds)", wantRounds: 5},
-		{name: "walk away", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { return mechanism.Answer{Kind: mechanism.End} }, rounds: 5, status: mechanism.NoAgreement, reason: "ended by party", wantRounds: 1},
+		{name: "walk away", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+			return mechanism.Answer{Kind: mechanism.End}
+		}, rounds: 5, status: mechanism.NoAgreement, reason: "ended by party", wantRounds: 1},
 		{name: "panic", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { panic("boom") }, rounds: 5, status: mechanism.Failed, faultParty: 1, reason: "panic: boom"},
 		{name: "infeasible", a: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { return offer(2, 2) }, b: proposeB, rounds: 5, status: mechanism.Failed, faultParty: 0, reason: "infeasible"},
 		{name: "out of space", a: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { return offer(0, 7) }, b: proposeB, rounds: 5, status: mechanism.Failed, faultParty: 0, reason: "not in the space"},
 		{name: "short offer", a: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { return offer(0) }, b: proposeB, rounds: 5, status: mechanism.Failed, faultParty: 0, reason: "not in the space"},
-		{name: "wrong kind", a: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { return mechanism.Answer{Kind: mechanism.Better} }, b: proposeB, rounds: 5, status: mechanism.Failed, faultParty: 0, reason: "answered better"},
+		{name: "wrong kind", a: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+			return mechanism.Answer{Kind: mechanism.Better}
+		}, b: proposeB, rounds: 5, status: mechanism.Failed, faultParty: 0, reason: "answered better"},
 		{name: "slow", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
 			time.Sleep(20 * time.Millisecond)
 			return mechanism.Answer{Kind: mechanism.Reject}
