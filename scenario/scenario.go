@@ -37,6 +37,15 @@ type Scenario struct {
 	// Warnings are non-fatal remarks made while reading the scenario (for
 	// example GENIUS weights that do not sum to 1).
 	Warnings []string
+	// Meta holds the explanatory keys of the native format that the engine
+	// does not interpret, raw as read and nested by where they appear:
+	// "scenario" (header keys such as as_of, anchor_article), "protocol",
+	// "issues" → issue id → (name, no_deal_option, refs, "options" → option
+	// id → refs/description), "constraints" → rule id, "parties" → party id
+	// (reservation_derivation, no_deal_values, red_line_refs, description),
+	// "mediator". Leaves are string, int64, float64, bool, nil, []any or
+	// map[string]any. Marshal writes them back where they came from.
+	Meta map[string]any
 }
 
 // Party is a named participant with its private profile.
@@ -54,6 +63,7 @@ type Reference struct {
 	Title string
 	Date  string
 	URL   string
+	Also  []string // further URLs for the same fact
 }
 
 // Variant is a named patch over the baseline profiles.
