@@ -93,7 +93,12 @@ func rawNode(v any, path string) (*yaml.Node, error) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return nil, fmt.Errorf("%s: %v is not a finite number", path, x)
 		}
-		return numNode(x), nil
+		n := numNode(x)
+		if n.Tag == "!!int" { // keep a raw float a float when read back
+			n.Value += ".0"
+			n.Tag = "!!float"
+		}
+		return n, nil
 	case []string:
 		return listNode(x), nil
 	case []any:

@@ -133,6 +133,9 @@ func (s *Scenario) WithVariant(name string) (*Scenario, error) {
 	for i, p := range s.Parties {
 		q := *p
 		q.Profile = p.Profile.Clone()
+		if err := q.Profile.Prepare(s.Space); err != nil { // Clone drops the look-up tables
+			return nil, fmt.Errorf("variant %q: %w", name, err)
+		}
 		c.Parties[i] = &q
 	}
 	for pid, patch := range v.Patches {
