@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"math"
+	"os"
 	"strings"
 	"testing"
 )
@@ -254,5 +255,28 @@ parties:
 	}
 	if u := s.Parties[1].Profile.Utility([]int32{3, 0}); math.Abs(u-0.75) > 1e-12 {
 		t.Errorf("U_seller(17.5, 1) = %v, want 0.75", u)
+	}
+}
+
+// TestDocExample parses the first YAML example of docs/scenario-format.md.
+func TestDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/scenario-format.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("no yaml example in docs/scenario-format.md")
+	}
+	s, err := Parse([]byte(example), "example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) != 0 || s.IssueTitle(0) != "Model" || s.IssueTitle(1) != "price" {
+		t.Errorf("warnings %v, titles %q %q", s.Warnings, s.IssueTitle(0), s.IssueTitle(1))
+	}
+	if _, err := s.WithVariant("desperate_seller"); err != nil {
+		t.Error(err)
 	}
 }
