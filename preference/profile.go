@@ -232,11 +232,23 @@ func (p *Profile) HasRedLines() bool {
 	return false
 }
 
+// Tolerance is the slack of every utility comparison against a reservation
+// value: u reaches rv when u ≥ rv − Tolerance. Scenario numbers are written
+// in decimal, and a sum such as 0.18·0.7 + … that equals 0.48 in decimal can
+// land one ulp below 0.48 in binary; without the slack such outcomes would
+// wrongly be unacceptable (63,365 instead of 63,430 acceptable outcomes in the
+// Iran–US baseline).
+const Tolerance = 1e-9
+
+// Reaches reports whether utility u reaches the reservation value (within
+// Tolerance).
+func (p *Profile) Reaches(u float64) bool { return u >= p.Reservation-Tolerance }
+
 // Acceptable reports whether the party could agree to o at all: o is feasible
-// in s, crosses none of its red lines, and its utility is at least the
+// in s, crosses none of its red lines, and its utility reaches the
 // reservation value.
 func (p *Profile) Acceptable(s *outcome.Space, o outcome.Outcome) bool {
-	return !p.Violates(o) && s.Feasible(o) && p.Utility(o) >= p.Reservation
+	return !p.Violates(o) && s.Feasible(o) && p.Reaches(p.Utility(o))
 }
 
 // Discounted returns u discounted to normalised time t in [0,1]: u·Discount^t.
