@@ -1,0 +1,265 @@
+package frontier
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/backchannel/backchannel/preference"
+)
+
+// minkowski holds the scratch buffers of the issue-by-issue pruned Minkowski
+// sum, reused across pieces.
+type minkowski struct {
+	d         int
+	delta     float64 // thinning slack per step (0: exact)
+	maxPoints int
+
+	cur, next []float64 // running frontier, d utilities per point
+	g         []float64 // the issue's own frontier, d utilities per point
+	gv        []int32   // value index of each point of g
+	ord       []int32
+	heap      []int32 // d = 2: indices into g, ordered by their head candidate
+	pos       []int32 // d = 2: next point of cur to pair with g[k]
+	cand      []int32 // d > 2: candidate (parent, g) pairs
+	candU     []float64
+}
+
+func newMinkowski(d int, delta float64, maxPoints int) *minkowski {
+	return &minkowski{d: d, delta: delta, maxPoints: maxPoints}
+}
+
+// issueFrontier fills m.g, m.gv with the Pareto frontier of issue i's allowed
+// values under the profiles, sorted by utility vector descending; of values
+// with equal contribution vectors the smallest index stays.
+func (m *minkowski) issueFrontier(ps []*preference.Profile, i int, vals []int32) {
+	d := m.d
+	m.g, m.gv = m.g[:0], m.gv[:0]
+	all := m.candU[:0]
+	for _, v := range vals {
+		for _, p := range ps {
+			all = append(all, p.Issues[i].Weight*p.Issues[i].Eval[v])
+		}
+	}
+	m.candU = all
+	for a, va := range vals {
+		pa := all[a*d : a*d+d]
+		keep := true
+		for b, vb := range vals {
+			if a == b {
+				continue
+			}
+			pb := all[b*d : b*d+d]
+			if covers(pb, pa, 0) && (!slices.Equal(pa, pb) || vb < va) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			m.g = append(m.g, pa...)
+			m.gv = append(m.gv, va)
+		}
+	}
+	k := len(m.gv)
+	m.ord = m.ord[:0]
+	for j := range k {
+		m.ord = append(m.ord, int32(j))
+	}
+	slices.SortFunc(m.ord, func(a, b int32) int {
+		return slices.Compare(m.g[int(b)*d:int(b)*d+d], m.g[int(a)*d:int(a)*d+d])
+	})
+	g := make([]float64, 0, k*d)
+	gv := make([]int32, 0, k)
+	for _, j := range m.ord {
+		g = append(g, m.g[int(j)*d:int(j)*d+d]...)
+		gv = append(gv, m.gv[j])
+	}
+	m.g, m.gv = g, gv
+}
+
+// run computes the frontier of one piece. It returns the back-pointer chain,
+// the final points' utilities (d per point, owned by the caller) and the
+// largest number of points held at one step.
+func (m *minkowski) run(ps []*preference.Profile, pc Piece) (*chain, []float64, int, error) {
+	d := m.d
+	n := len(pc.Values)
+	ch := &chain{parent: make([][]int32, n), val: make([][]int32, n)}
+	m.cur = append(m.cur[:0], make([]float64, d)...)
+	held := 1
+	for s := range n {
+		m.issueFrontier(ps, s, pc.Values[s])
+		var par, val []int32
+		if d == 2 {
+			par, val = m.step2(ch, s)
+		} else {
+			par, val = m.stepN(ch, s)
+		}
+		ch.parent[s], ch.val[s] = par, val
+		m.cur, m.next = m.next, m.cur
+		held = max(held, len(par))
+		if len(par) > m.maxPoints {
+			return nil, nil, 0, fmt.Errorf("%w: more than %d points after issue %d of %d; use an ε-approximate frontier (Options.Epsilon) or raise Options.MaxPoints", ErrFrontierTooLarge, m.maxPoints, s+1, n)
+		}
+	}
+	return ch, append([]float64(nil), m.cur...), held, nil
+}
+
+// candCmp orders candidates (parent a, value va) and (parent b, value vb) of
+// step s by their representative prefixes.
+func candCmp(ch *chain, s int, a, b int32, va, vb int32) int {
+	if a != b && s > 0 {
+		if c := ch.prefixCmp(s-1, a, b); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(va, vb)
+}
+
+// step2 is one two-party step: a k-way merge of the shifted copies cur+g[k]
+// (each sorted by party 0 descending) with a sweep that keeps a candidate iff
+// its party-1 utility beats the last kept one by more than delta. Rounding can
+// make two candidates of one copy tie on party 0 out of party-1 order, so a
+// kept point that the new one dominates is popped.
+func (m *minkowski) step2(ch *chain, s int) (par, val []int32) {
+	cur, g := m.cur, m.g
+	k := len(m.gv)
+	m.next = m.next[:0]
+	m.pos = m.pos[:0]
+	m.heap = m.heap[:0]
+	for j := range k {
+		m.pos = append(m.pos, 0)
+		m.heap = append(m.heap, int32(j))
+	}
+	// less(x, y): head of copy x comes before head of copy y.
+	less := func(x, y int32) bool {
+		px, py := int(m.pos[x]), int(m.pos[y])
+		ax := cur[2*px] + g[2*x]
+		ay := cur[2*py] + g[2*y]
+		if ax != ay {
+			return ax > ay
+		}
+		return cur[2*px+1]+g[2*x+1] > cur[2*py+1]+g[2*y+1]
+	}
+	h := m.heap
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			c := l
+			if r := l + 1; r < len(h) && less(h[r], h[l]) {
+				c = r
+			}
+			if !less(h[c], h[i]) {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	nf := len(cur) / 2
+	par = make([]int32, 0, nf+k)
+	val = make([]int32, 0, nf+k)
+	out := m.next
+	for len(h) > 0 {
+		x := h[0]
+		j := m.pos[x]
+		u0 := cur[2*j] + g[2*x]
+		u1 := cur[2*j+1] + g[2*x+1]
+		v := m.gv[x]
+		if L := len(par); L > 0 {
+			l0, l1 := out[2*L-2], out[2*L-1]
+			switch {
+			case u0 == l0 && u1 == l1:
+				if candCmp(ch, s, j, par[L-1], v, val[L-1]) < 0 {
+					par[L-1], val[L-1] = j, v
+				}
+				goto advance
+			case u1 <= l1+m.delta:
+				goto advance
+			}
+			for L > 0 && out[2*L-2] == u0 { // dominated: same party-0, lower party-1
+				L--
+			}
+			par, val, out = par[:L], val[:L], out[:2*L]
+		}
+		par = append(par, j)
+		val = append(val, v)
+		out = append(out, u0, u1)
+	advance:
+		m.pos[x]++
+		if int(m.pos[x]) >= nf {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
+	}
+	m.heap = h
+	m.next = out
+	return par, val
+}
+
+// stepN is one step for d > 2 parties: a sort-filter-skyline (Chomicki,
+// Godfrey, Gryz & Liang 2003) of all |cur|·|g| candidates presorted by the sum
+// of utilities, a monotone score, so every dominator precedes what it
+// dominates.
+func (m *minkowski) stepN(ch *chain, s int) (par, val []int32) {
+	d := m.d
+	cur, g := m.cur, m.g
+	nf, k := len(cur)/d, len(m.gv)
+	m.cand = m.cand[:0]
+	m.candU = m.candU[:0]
+	for j := range nf {
+		for x := range k {
+			m.cand = append(m.cand, int32(j), int32(x))
+			for t := range d {
+				m.candU = append(m.candU, cur[j*d+t]+g[x*d+t])
+			}
+		}
+	}
+	nc := nf * k
+	cu := m.candU
+	vec := func(c int32) []float64 { return cu[int(c)*d : int(c)*d+d] }
+	m.ord = m.ord[:0]
+	for c := range nc {
+		m.ord = append(m.ord, int32(c))
+	}
+	sum := func(c int32) float64 {
+		t := 0.0
+		for _, x := range vec(c) {
+			t += x
+		}
+		return t
+	}
+	slices.SortFunc(m.ord, func(a, b int32) int {
+		if c := cmp.Compare(sum(b), sum(a)); c != 0 {
+			return c
+		}
+		if c := slices.Compare(vec(b), vec(a)); c != 0 {
+			return c
+		}
+		return candCmp(ch, s, m.cand[2*a], m.cand[2*b], m.gv[m.cand[2*a+1]], m.gv[m.cand[2*b+1]])
+	})
+	out := m.next[:0]
+	for _, c := range m.ord {
+		p := vec(c)
+		drop := false
+		for w := 0; w < len(par) && !drop; w++ {
+			drop = covers(out[w*d:w*d+d], p, m.delta)
+		}
+		if !drop {
+			par = append(par, m.cand[2*c])
+			val = append(val, m.gv[m.cand[2*c+1]])
+			out = append(out, p...)
+		}
+	}
+	m.next = out
+	if par == nil {
+		par, val = []int32{}, []int32{}
+	}
+	return par, val
+}
