@@ -68,7 +68,14 @@ type Index struct {
 	space *outcome.Space
 	util  []float64 // ascending
 	idx   []int32   // dense outcome index of each entry
+	// vals holds each entry's value indices back to back when every issue
+	// has at most 256 values and the table stays small (maxTable bytes):
+	// copying them is several times faster than decoding the dense index.
+	vals []uint8
 }
+
+// maxTable bounds the decoded-outcome table of an Index (bytes).
+const maxTable = 1 << 26
 
 // NewIndex enumerates sp and builds p's sorted index. It returns an error
 // wrapping [outcome.ErrTooLarge] if sp has more than MaxIndexed outcomes, and
@@ -109,6 +116,20 @@ func NewIndex(sp *outcome.Space, p *preference.Profile) (*Index, error) {
 	for k, e := range es {
 		ix.util[k], ix.idx[k] = e.u, e.i
 	}
+	ni := sp.NumIssues()
+	small := len(es)*ni <= maxTable
+	for i := range sp.Issues {
+		small = small && sp.Issues[i].Len() <= 256
+	}
+	if small {
+		ix.vals = make([]uint8, len(es)*ni)
+		for k, e := range es {
+			sp.Decode(outcome.Index(e.i), o)
+			for j, v := range o {
+				ix.vals[k*ni+j] = uint8(v)
+			}
+		}
+	}
 	return ix, nil
 }
 
@@ -143,8 +164,20 @@ func (v *IndexOffers) Best() float64 { return v.ix.util[len(v.ix.util)-1] }
 func (v *IndexOffers) Worst() float64 { return v.ix.util[v.lo] }
 
 func (v *IndexOffers) at(k int, dst outcome.Outcome) float64 {
-	v.ix.space.Decode(outcome.Index(v.ix.idx[k]), dst)
+	v.ix.decode(k, dst)
 	return v.ix.util[k]
+}
+
+// decode writes entry k's outcome into dst.
+func (ix *Index) decode(k int, dst outcome.Outcome) {
+	if ix.vals == nil {
+		ix.space.Decode(outcome.Index(ix.idx[k]), dst)
+		return
+	}
+	src := ix.vals[k*len(dst) : (k+1)*len(dst)]
+	for j, b := range src {
+		dst[j] = int32(b)
+	}
 }
 
 // AtLeast writes the acceptable outcome of lowest utility ≥ target.
@@ -184,7 +217,7 @@ func (v *IndexOffers) Within(lo, hi float64, limit int, buf []int32) []int32 {
 			buf = slices.Grow(buf, ni)
 		}
 		buf = buf[:len(buf)+ni]
-		v.ix.space.Decode(outcome.Index(v.ix.idx[k]), outcome.Outcome(buf[len(buf)-ni:]))
+		v.ix.decode(k, outcome.Outcome(buf[len(buf)-ni:]))
 	}
 	return buf
 }
