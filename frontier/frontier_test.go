@@ -87,11 +87,11 @@ func checkNash(t *rapid.T, sp *outcome.Space, ps []*preference.Profile, rv, got 
 			continue
 		}
 		u0, u1 := ps[0].Utility(o), ps[1].Utility(o)
-		if u0 >= rv[0] && u1 >= rv[1] {
-			best = max(best, (u0-rv[0])*(u1-rv[1]))
+		if u0 >= rv[0]-preference.Tolerance && u1 >= rv[1]-preference.Tolerance {
+			best = max(best, max(u0-rv[0], 0)*max(u1-rv[1], 0))
 		}
 	}
-	if p := (got[0] - rv[0]) * (got[1] - rv[1]); p != best {
+	if p := max(got[0]-rv[0], 0) * max(got[1]-rv[1], 0); p != best {
 		t.Fatalf("Nash product %v, brute force %v", p, best)
 	}
 }

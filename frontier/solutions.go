@@ -9,10 +9,12 @@ import (
 
 // Nash returns the index of the frontier point that maximises the product of
 // gains Π(uᵢ − rvᵢ) over the points with uᵢ ≥ rvᵢ for every party (the
-// textbook Nash bargaining solution with disagreement point rv; unlike
+// textbook Nash bargaining solution with disagreement point rv, gains below
+// zero by less than the tolerance counting as zero; unlike
 // GENIUS, points below a reservation value are excluded). Ties go to the
 // first point in frontier order (party 0 ascending). ok is false if no point
-// is individually rational. len(rv) must be Parties. O(F·d).
+// is individually rational. len(rv) must be Parties. "uᵢ ≥ rvᵢ" is read
+// within [preference.Tolerance], as everywhere in backchannel. O(F·d).
 func (f *Frontier) Nash(rv []float64) (k int, ok bool) {
 	best := math.Inf(-1)
 	k = -1
@@ -23,7 +25,7 @@ func (f *Frontier) Nash(rv []float64) (k int, ok bool) {
 		}
 		p := 1.0
 		for j := range u {
-			p *= u[j] - rv[j]
+			p *= max(u[j]-rv[j], 0) // within the tolerance a gain may be a hair below 0
 		}
 		if p > best {
 			best, k = p, i
@@ -55,7 +57,7 @@ func (f *Frontier) Kalai(rv []float64) (k int, ok bool) {
 		lam := math.Inf(1)
 		for j := range u {
 			if span := ideal[j] - rv[j]; span > 0 {
-				lam = min(lam, (u[j]-rv[j])/span)
+				lam = min(lam, max(u[j]-rv[j], 0)/span)
 			}
 		}
 		if lam > best {
@@ -105,7 +107,7 @@ func (f *Frontier) MaxWelfare() (k int, ok bool) {
 
 func rational(u, rv []float64) bool {
 	for j := range u {
-		if u[j] < rv[j] {
+		if u[j] < rv[j]-preference.Tolerance {
 			return false
 		}
 	}
