@@ -1,0 +1,227 @@
+package strategy_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/backchannel/backchannel/outcome"
+	"github.com/backchannel/backchannel/preference"
+	"github.com/backchannel/backchannel/strategy"
+)
+
+// randomScenario draws a small space with rules and a profile with red lines.
+// In one space of four the first issue has 300 values, so both decoding paths
+// of the index run.
+func randomScenario(t *rapid.T) (*outcome.Space, *preference.Profile) {
+	ni := rapid.IntRange(1, 4).Draw(t, "issues")
+	big := rapid.IntRange(0, 3).Draw(t, "big") == 0
+	if big {
+		ni = min(ni, 2)
+	}
+	var is []outcome.Issue
+	for i := range ni {
+		n := rapid.IntRange(1, 5).Draw(t, fmt.Sprint("values", i))
+		if big && i == 0 {
+			n = 300
+		}
+		is = append(is, outcome.NewInteger(fmt.Sprint("i", i), 0, n-1))
+	}
+	mask := func(name string, n int) []bool {
+		b := make([]bool, n)
+		for k := range b {
+			b[k] = rapid.Bool().Draw(t, name)
+		}
+		return b
+	}
+	var rules []outcome.Rule
+	for r := range rapid.IntRange(0, 2).Draw(t, "rules") {
+		a := rapid.IntRange(0, ni-1).Draw(t, "if")
+		c := rapid.IntRange(0, ni-1).Draw(t, "then")
+		rules = append(rules, outcome.Rule{Name: fmt.Sprint("r", r),
+			If:   []outcome.Condition{{Issue: a, Allowed: mask("ifmask", is[a].Len())}},
+			Then: []outcome.Condition{{Issue: c, Allowed: mask("thenmask", is[c].Len())}}})
+	}
+	sp, err := outcome.NewSpace(is, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &preference.Profile{Name: "p", Reservation: rapid.Float64Range(0, 0.8).Draw(t, "rv")}
+	if rapid.Bool().Draw(t, "redlines") {
+		p.RedLines = make([][]bool, ni)
+	}
+	for i := range is {
+		ev := make([]float64, is[i].Len())
+		for k := range ev {
+			ev[k] = float64(rapid.IntRange(0, 4).Draw(t, "eval")) / 4 // ties on purpose
+		}
+		p.Issues = append(p.Issues, preference.IssueUtility{Weight: 1 / float64(ni), Eval: ev})
+		if p.RedLines != nil && is[i].Len() < 10 {
+			p.RedLines[i] = mask("red", is[i].Len())
+		}
+	}
+	if err := p.Prepare(sp); err != nil {
+		t.Fatal(err)
+	}
+	return sp, p
+}
+
+// TestIndexMatchesEnumeration compares every query of the sorted index with
+// a brute-force scan of the space.
+func TestIndexMatchesEnumeration(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sp, p := randomScenario(t)
+		ix, err := strategy.NewIndex(sp, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all []float64 // utilities of the acceptable outcomes
+		kept := 0
+		o := sp.New()
+		for {
+			if !p.Violates(o) && sp.Feasible(o) {
+				kept++
+				if u := p.Utility(o); u >= p.Reservation {
+					all = append(all, u)
+				}
+			}
+			if !sp.Next(o) {
+				break
+			}
+		}
+		slices.Sort(all)
+		if ix.Len() != kept {
+			t.Fatalf("index holds %d outcomes, want %d", ix.Len(), kept)
+		}
+		off := ix.Above(p.Reservation)
+		if off.Len() != len(all) || off.Empty() != (len(all) == 0) {
+			t.Fatalf("view holds %d outcomes, want %d", off.Len(), len(all))
+		}
+		if len(all) == 0 {
+			return
+		}
+		if off.Best() != all[len(all)-1] || off.Worst() != all[0] {
+			t.Fatalf("range [%v, %v], want [%v, %v]", off.Worst(), off.Best(), all[0], all[len(all)-1])
+		}
+		dst := sp.New()
+		check := func(what string, u float64) {
+			if !p.Acceptable(sp, dst) || p.Utility(dst) != u {
+				t.Fatalf("%s wrote %v (u=%v, says %v): not an acceptable outcome of that utility", what, dst, p.Utility(dst), u)
+			}
+		}
+		// Nth walks the acceptable outcomes in decreasing utility, each once.
+		seen := map[string]bool{}
+		prev := math.Inf(1)
+		for n := 0; ; n++ {
+			u, ok := off.Nth(n, dst)
+			if !ok {
+				if n != len(all) {
+					t.Fatalf("Nth stops at %d, want %d", n, len(all))
+				}
+				break
+			}
+			check("Nth", u)
+			if u > prev || seen[fmt.Sprint(dst)] {
+				t.Fatalf("Nth(%d) = %v (u=%v) after u=%v, or repeated", n, dst, u, prev)
+			}
+			seen[fmt.Sprint(dst)] = true
+			prev = u
+		}
+		for range 20 {
+			target := rapid.Float64Range(-0.2, 1.2).Draw(t, "target")
+			u := off.AtLeast(target, dst)
+			check("AtLeast", u)
+			k, _ := slices.BinarySearch(all, target)
+			want := all[min(k, len(all)-1)]
+			if u != want {
+				t.Fatalf("AtLeast(%v) = %v, want %v", target, u, want)
+			}
+			lo := target
+			hi := lo + rapid.Float64Range(0, 0.5).Draw(t, "width")
+			limit := rapid.IntRange(1, 20).Draw(t, "limit")
+			buf := off.Within(lo, hi, limit, nil)
+			inRange := 0
+			for _, v := range all {
+				if v >= lo && v <= hi {
+					inRange++
+				}
+			}
+			ni := sp.NumIssues()
+			if len(buf) != ni*min(limit, inRange) {
+				t.Fatalf("Within(%v, %v, %d) gave %d outcomes, want %d", lo, hi, limit, len(buf)/ni, min(limit, inRange))
+			}
+			prev := math.Inf(-1)
+			for j := 0; j < len(buf); j += ni {
+				c := outcome.Outcome(buf[j : j+ni])
+				v := p.Utility(c)
+				if !p.Acceptable(sp, c) || v < lo || v > hi || v < prev {
+					t.Fatalf("Within gave %v (u=%v) outside [%v, %v] or out of order", c, v, lo, hi)
+				}
+				prev = v
+			}
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		for range 10 {
+			check("Sample", off.Sample(r, dst))
+		}
+	})
+}
+
+func TestIndexCache(t *testing.T) {
+	sp, ps := small(t)
+	var wg sync.WaitGroup
+	got := make([]*strategy.Index, 8)
+	for i := range got {
+		wg.Go(func() {
+			ix, err := strategy.IndexOf(sp, ps[0])
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = ix
+		})
+	}
+	wg.Wait()
+	for _, ix := range got {
+		if ix != got[0] {
+			t.Fatal("concurrent IndexOf calls built different indices for the same profile")
+		}
+	}
+	other, err := strategy.IndexOf(sp, ps[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other == got[0] {
+		t.Fatal("two profiles share one index")
+	}
+	clone := ps[0].Clone()
+	if err := clone.Prepare(sp); err != nil {
+		t.Fatal(err)
+	}
+	if ix, _ := strategy.IndexOf(sp, clone); ix == got[0] {
+		t.Fatal("a cloned profile reuses the original's index")
+	}
+}
+
+func TestIndexErrors(t *testing.T) {
+	big, err := outcome.NewSpace([]outcome.Issue{outcome.NewInteger("a", 0, 9999), outcome.NewInteger("b", 0, 9999)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &preference.Profile{Name: "p", Issues: []preference.IssueUtility{{Weight: 1, Eval: make([]float64, 10000)}, {Weight: 0, Eval: make([]float64, 10000)}}}
+	if err := p.Prepare(big); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := strategy.IndexOf(big, p); err == nil {
+		t.Fatal("a 10⁸-outcome space was indexed")
+	}
+	sp, ps := small(t)
+	_ = sp
+	if _, err := strategy.NewIndex(big, ps[0]); err == nil {
+		t.Fatal("a profile of another space was indexed")
+	}
+}
