@@ -1,6 +1,7 @@
 package frontier
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -128,7 +129,7 @@ func BenchmarkOffersAtLeast(b *testing.B) {
 		}
 		o := sp.New()
 		r := rand.New(rand.NewPCG(1, 1))
-		b.Run(sp.Count().String()[:1]+"e"+itoa(int(sp.Log10Size())), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%dissues", ni), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				off.AtLeast(off.Worst()+r.Float64()*(off.Best()-off.Worst()), o)
@@ -136,5 +137,3 @@ func BenchmarkOffersAtLeast(b *testing.B) {
 		})
 	}
 }
-
-func itoa(n int) string { return string(rune('0'+n/100%10)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10)) }
