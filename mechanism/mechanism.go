@@ -75,6 +75,13 @@ type Request struct {
 	// From is who the asked party is told Offer comes from: a party index,
 	// MediatorRole, or Nobody. A mechanism with a barrier never reveals more.
 	From int
+	// Answers tells the mediator, in a request addressed to MediatorRole,
+	// how the parties answered the last text it put to them: one entry per
+	// party in party order (Accept or Reject for a vote, Better, Worse or
+	// Same for a comparison). It is nil in every request to a party and
+	// when no text has been put to the parties yet. Read-only, valid until
+	// the next Apply.
+	Answers []AnswerKind
 }
 
 // AnswerKind is a party's move.

@@ -1,0 +1,94 @@
+package mechanism
+
+import (
+	"fmt"
+
+	"github.com/backchannel/backchannel/outcome"
+)
+
+// Arbitration is the reference protocol of a trusted arbitrator: the
+// mediator, which should hold every party's profile (Setup.Confidential),
+// is asked once to Propose an award; every party is then asked to Vote on it
+// (ratification), and the award is the agreement if all accept. An
+// arbitrator that answers End makes no award: no agreement.
+//
+// It measures what indirect talks could reach at best when the mediator
+// knows everything (e.g. the Nash point), not how talks run. It takes one
+// round; the deadline must allow at least one. Parties see only the award.
+type Arbitration struct {
+	base
+	award outcome.Outcome
+	yes   int
+}
+
+// NewArbitration returns an arbitration mechanism.
+func NewArbitration() *Arbitration { return &Arbitration{} }
+
+// Name returns "arbitration".
+func (m *Arbitration) Name() string { return "arbitration" }
+
+// Start begins a negotiation among n ≥ 2 parties and an arbitrator.
+func (m *Arbitration) Start(sp *outcome.Space, n int, dl Deadline, obs Observer) error {
+	if err := m.start(m.Name(), sp, n, dl, obs); err != nil {
+		return err
+	}
+	m.award = resize(m.award, sp.NumIssues())
+	m.req = Request{Party: MediatorRole, Kind: Propose, From: Nobody}
+	return nil
+}
+
+// Apply takes the pending answer.
+func (m *Arbitration) Apply(a Answer) error {
+	if m.done {
+		return ErrOutOfTurn
+	}
+	p := m.req.Party
+	m.clock.Step++
+	switch m.req.Kind {
+	case Propose:
+		switch a.Kind {
+		case Offer:
+			if why := m.check(a.Outcome); why != "" {
+				m.finish(Failed, why, p, nil)
+				return nil
+			}
+			copy(m.award, a.Outcome)
+			if m.obs != nil {
+				m.emit(p, "award", m.award, "", nil)
+			}
+			m.yes = 0
+			m.req = Request{Party: 0, Kind: Vote, Offer: m.award, From: MediatorRole}
+		case End:
+			m.finish(NoAgreement, "the arbitrator made no award", p, nil)
+		default:
+			m.finish(Failed, fmt.Sprintf("answered %s to a propose request", a.Kind), p, nil)
+		}
+	case Vote:
+		switch a.Kind {
+		case Accept, Reject:
+			if a.Kind == Accept {
+				m.yes++
+			}
+			if m.obs != nil {
+				m.emit(p, a.Kind.String(), nil, "", m.toParty[p])
+			}
+			if p+1 < m.n {
+				m.req = Request{Party: p + 1, Kind: Vote, Offer: m.award, From: MediatorRole}
+				return nil
+			}
+			m.clock.T = 1
+			if m.yes == m.n {
+				m.finish(Agreement, "award ratified by all", Nobody, m.award)
+			} else {
+				m.finish(NoAgreement, "award not ratified", Nobody, nil)
+			}
+		case End:
+			m.finish(NoAgreement, "ended by party", p, nil)
+		default:
+			m.finish(Failed, fmt.Sprintf("answered %s to a vote request", a.Kind), p, nil)
+		}
+	default:
+		return fmt.Errorf("%s: %w %s", m.Name(), ErrNotMediated, m.req.Kind)
+	}
+	return nil
+}

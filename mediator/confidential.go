@@ -1,0 +1,312 @@
+package mediator
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/outcome"
+	"github.com/backchannel/backchannel/preference"
+)
+
+// MaxTable is the largest outcome space the confidential mediators
+// enumerate (8 bytes per outcome and party).
+const MaxTable = 1 << 24
+
+// table holds every party's utility of every outcome and whether the outcome
+// is feasible and crosses no party's red line.
+type table struct {
+	util [][]float64 // util[p][idx]
+	ok   []bool
+}
+
+type tableKey struct {
+	sp *outcome.Space
+	p0 *preference.Profile
+	p1 *preference.Profile
+	n  int
+}
+
+var tables = struct {
+	sync.Mutex
+	m     map[tableKey]*table
+	order []tableKey
+}{m: map[tableKey]*table{}}
+
+// tableFor enumerates sp under ps, reusing a recent table for the same
+// space and profiles (up to 8 are kept). O(N·(n·I + R)) to build.
+func tableFor(sp *outcome.Space, ps []*preference.Profile) (*table, error) {
+	if err := sp.CheckEnumerable(MaxTable); err != nil {
+		return nil, fmt.Errorf("the confidential mediators enumerate the outcomes: %w", err)
+	}
+	key := tableKey{sp: sp, p0: ps[0], n: len(ps)}
+	if len(ps) > 1 {
+		key.p1 = ps[1]
+	}
+	cacheable := len(ps) <= 2
+	if cacheable {
+		tables.Lock()
+		t := tables.m[key]
+		tables.Unlock()
+		if t != nil {
+			return t, nil
+		}
+	}
+	size, _ := sp.Size()
+	t := &table{util: make([][]float64, len(ps)), ok: make([]bool, size)}
+	for p := range ps {
+		t.util[p] = make([]float64, size)
+	}
+	o := sp.New()
+	for idx := range size {
+		sp.Decode(outcome.Index(idx), o)
+		ok := sp.Feasible(o)
+		for p, pr := range ps {
+			t.util[p][idx] = pr.Utility(o)
+			if pr.Violates(o) {
+				ok = false
+			}
+		}
+		t.ok[idx] = ok
+	}
+	if cacheable {
+		tables.Lock()
+		if _, dup := tables.m[key]; !dup {
+			tables.m[key] = t
+			tables.order = append(tables.order, key)
+			if len(tables.order) > 8 {
+				delete(tables.m, tables.order[0])
+				tables.order = tables.order[1:]
+			}
+		}
+		tables.Unlock()
+	}
+	return t, nil
+}
+
+func confidentialSetup(name string, s *mechanism.Setup) (*table, error) {
+	if s == nil || s.Space == nil {
+		return nil, errors.New("mediator: setup has no outcome space")
+	}
+	if len(s.Confidential) != s.NumParties || s.NumParties == 0 {
+		return nil, fmt.Errorf("mediator %q reads the parties' profiles: run it with confidential access (sim.Config.Confidential = true)", name)
+	}
+	for i, p := range s.Confidential {
+		if p == nil {
+			return nil, fmt.Errorf("mediator %q: confidential profile of party %d is missing", name, i)
+		}
+	}
+	return tableFor(s.Space, s.Confidential)
+}
+
+// Improver is Raiffa's post-settlement mediator (Raiffa 1985,
+// "Post-settlement settlements"): with confidential access to the profiles
+// it proposes, over the agreement a, the feasible outcome free of red lines
+// that every party strictly prefers to a and that maximises
+// Π(uᵢ(x) − uᵢ(a)) — the Nash solution with the agreement as disagreement
+// point. A proposal some party does not accept is never proposed again; it
+// ends when no improvement is left. Each proposal scans the enumerated
+// space: O(N·n) (the table is built once per space and profiles).
+type Improver struct {
+	t        *table
+	sp       *outcome.Space
+	buf      outcome.Outcome
+	tabu     []int64
+	last     int64
+	ua       []float64
+	proposed bool
+}
+
+// ConfidentialAccess reports true: the improver reads every profile.
+func (m *Improver) ConfidentialAccess() bool { return true }
+
+// Init starts a new negotiation; it fails without confidential access or on
+// a space larger than MaxTable outcomes.
+func (m *Improver) Init(s *mechanism.Setup) error {
+	t, err := confidentialSetup("improver", s)
+	if err != nil {
+		return err
+	}
+	m.t, m.sp = t, s.Space
+	m.buf = resize(m.buf, s.Space.NumIssues())
+	m.tabu = m.tabu[:0]
+	m.ua = make([]float64, s.NumParties)
+	m.proposed = false
+	return nil
+}
+
+// Act proposes the best remaining Pareto improvement, or ends.
+func (m *Improver) Act(_ *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+	if r.Kind != mechanism.Improve || !m.sp.Valid(r.Offer) {
+		return mechanism.Answer{}
+	}
+	if m.proposed && r.Answers != nil {
+		for _, a := range r.Answers {
+			if a != mechanism.Better {
+				m.tabu = append(m.tabu, m.last)
+				break
+			}
+		}
+	}
+	a := m.sp.Index(r.Offer)
+	for p := range m.ua {
+		m.ua[p] = m.t.util[p][a]
+	}
+	best, bestV := int64(-1), 0.0
+	const eps = 1e-12
+	for idx, ok := range m.t.ok {
+		if !ok {
+			continue
+		}
+		v := 1.0
+		for p, u := range m.ua {
+			d := m.t.util[p][idx] - u
+			if d <= eps {
+				v = -1
+				break
+			}
+			v *= d
+		}
+		if v > bestV && !m.taboo(int64(idx)) {
+			best, bestV = int64(idx), v
+		}
+	}
+	if best < 0 {
+		return mechanism.Answer{Kind: mechanism.End}
+	}
+	m.last, m.proposed = best, true
+	m.sp.Decode(outcome.Index(best), m.buf)
+	return mechanism.Answer{Kind: mechanism.Offer, Outcome: m.buf}
+}
+
+func (m *Improver) taboo(idx int64) bool {
+	for _, t := range m.tabu {
+		if t == idx {
+			return true
+		}
+	}
+	return false
+}
+
+// Arbitrator is the trusted arbitrator of the reference protocol
+// (mechanism.Arbitration): with confidential access to the profiles it
+// awards the Nash bargaining solution (Nash 1950) over the outcomes every
+// party could accept — feasible, free of red lines, each party at or above
+// its reservation value — maximising Π(uᵢ − rvᵢ); ties go to the lowest
+// outcome index. With no such outcome it makes no award. O(N·n).
+type Arbitrator struct {
+	t   *table
+	sp  *outcome.Space
+	rv  []float64
+	buf outcome.Outcome
+}
+
+// ConfidentialAccess reports true: the arbitrator reads every profile.
+func (m *Arbitrator) ConfidentialAccess() bool { return true }
+
+// Init starts a new negotiation; it fails without confidential access or on
+// a space larger than MaxTable outcomes.
+func (m *Arbitrator) Init(s *mechanism.Setup) error {
+	t, err := confidentialSetup("arbitrator", s)
+	if err != nil {
+		return err
+	}
+	m.t, m.sp = t, s.Space
+	m.rv = make([]float64, s.NumParties)
+	for p, pr := range s.Confidential {
+		m.rv[p] = pr.Reservation
+	}
+	m.buf = resize(m.buf, s.Space.NumIssues())
+	return nil
+}
+
+// Nash returns the dense index of the Nash point and its product, or −1 if
+// no outcome is acceptable to all.
+func (m *Arbitrator) Nash() (int64, float64) {
+	return nashOf(m.t, m.rv)
+}
+
+func nashOf(t *table, rv []float64) (int64, float64) {
+	best, bestV := int64(-1), math.Inf(-1)
+	for idx, ok := range t.ok {
+		if !ok {
+			continue
+		}
+		v := 1.0
+		for p, r := range rv {
+			d := t.util[p][idx] - r
+			if d < 0 {
+				v = -1
+				break
+			}
+			v *= d
+		}
+		if v >= 0 && v > bestV {
+			best, bestV = int64(idx), v
+		}
+	}
+	return best, bestV
+}
+
+// Act awards the Nash point, or ends without an award.
+func (m *Arbitrator) Act(_ *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+	if r.Kind != mechanism.Propose {
+		return mechanism.Answer{}
+	}
+	idx, _ := m.Nash()
+	if idx < 0 {
+		return mechanism.Answer{Kind: mechanism.End}
+	}
+	m.sp.Decode(outcome.Index(idx), m.buf)
+	return mechanism.Answer{Kind: mechanism.Offer, Outcome: m.buf}
+}
+
+// Phased is a mediator for mechanism.PostSettlement: Talks serves the first
+// phase (nil if the first phase has no mediator, as in direct talks) and
+// Improver the Improve requests of the second. Each gets the parties'
+// profiles only if it is marked as needing them (NeedsConfidential).
+type Phased struct {
+	Talks    mechanism.Party
+	Improver mechanism.Party
+}
+
+// ConfidentialAccess reports whether either phase's strategy reads profiles.
+func (m *Phased) ConfidentialAccess() bool {
+	return (m.Talks != nil && NeedsConfidential(m.Talks)) || NeedsConfidential(m.Improver)
+}
+
+// Init starts both strategies, each with the access it is marked for.
+func (m *Phased) Init(s *mechanism.Setup) error {
+	if m.Improver == nil {
+		return errors.New("mediator: a phased mediator needs an improver")
+	}
+	if m.Talks != nil {
+		if err := m.Talks.Init(restricted(s, m.Talks)); err != nil {
+			return err
+		}
+	}
+	return m.Improver.Init(restricted(s, m.Improver))
+}
+
+// restricted returns s without the confidential profiles unless p needs them.
+func restricted(s *mechanism.Setup, p mechanism.Party) *mechanism.Setup {
+	if s == nil || NeedsConfidential(p) || s.Confidential == nil {
+		return s
+	}
+	c := *s
+	c.Confidential = nil
+	return &c
+}
+
+// Act routes Improve requests to the improver and all others to Talks.
+func (m *Phased) Act(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+	if r.Kind == mechanism.Improve {
+		return m.Improver.Act(c, r)
+	}
+	if m.Talks == nil {
+		return mechanism.Answer{}
+	}
+	return m.Talks.Act(c, r)
+}
