@@ -10,6 +10,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/preference"
 	"github.com/backchannel/backchannel/strategy"
@@ -224,4 +225,55 @@ func TestIndexErrors(t *testing.T) {
 	if _, err := strategy.NewIndex(big, ps[0]); err == nil {
 		t.Fatal("a profile of another space was indexed")
 	}
+}
+
+// randomProfile draws another profile over sp.
+func randomProfile(t *rapid.T, sp *outcome.Space, name string) *preference.Profile {
+	p := &preference.Profile{Name: name, Reservation: rapid.Float64Range(0, 0.6).Draw(t, "rv"), RedLines: make([][]bool, sp.NumIssues())}
+	for i := range sp.Issues {
+		ev := make([]float64, sp.Issues[i].Len())
+		for k := range ev {
+			ev[k] = rapid.Float64Range(0, 1).Draw(t, "eval")
+		}
+		p.Issues = append(p.Issues, preference.IssueUtility{Weight: 1 / float64(sp.NumIssues()), Eval: ev})
+		if sp.Issues[i].Len() > 1 && rapid.IntRange(0, 3).Draw(t, "hasred") == 0 {
+			p.RedLines[i] = make([]bool, sp.Issues[i].Len())
+			p.RedLines[i][rapid.IntRange(0, sp.Issues[i].Len()-1).Draw(t, "red")] = true
+		}
+	}
+	if err := p.Prepare(sp); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestNegotiationProperties runs random strategies against each other on
+// random scenarios, bilateral and trilateral: no party ever offers outside its
+// acceptable set, every agreement is acceptable to all, and no run fails.
+func TestNegotiationProperties(t *testing.T) {
+	names := strategy.Names()
+	rapid.Check(t, func(t *rapid.T) {
+		sp, _ := randomScenario(t)
+		n := rapid.IntRange(2, 3).Draw(t, "parties")
+		var ps []*preference.Profile
+		var who []string
+		for i := range n {
+			ps = append(ps, randomProfile(t, sp, fmt.Sprint("p", i)))
+			who = append(who, rapid.SampledFrom(names).Draw(t, "strategy"))
+		}
+		res, tr := negotiate(t, sp, ps, who, rapid.IntRange(1, 60).Draw(t, "rounds"), rapid.Uint64().Draw(t, "seed"))
+		if res.Status == mechanism.Failed {
+			t.Fatalf("%v failed: %+v", who, res.Fault)
+		}
+		for i, p := range ps {
+			for _, o := range tr.offers(i) {
+				if !acceptable(sp, p, o) {
+					t.Fatalf("%s (party %d) offered %v outside its acceptable set", who[i], i, o)
+				}
+			}
+			if res.Status == mechanism.Agreement && !acceptable(sp, p, res.Agreement) {
+				t.Fatalf("agreement %v unacceptable to party %d", res.Agreement, i)
+			}
+		}
+	})
 }

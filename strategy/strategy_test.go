@@ -46,7 +46,13 @@ func (tr *trace) offers(i int) []outcome.Outcome {
 	return out
 }
 
-func negotiate(t testing.TB, sp *outcome.Space, ps []*preference.Profile, names []string, rounds int, seed uint64) (mechanism.Result, *trace) {
+// tb is what negotiate needs of a *testing.T, *testing.B or *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+}
+
+func negotiate(t tb, sp *outcome.Space, ps []*preference.Profile, names []string, rounds int, seed uint64) (mechanism.Result, *trace) {
 	t.Helper()
 	parties := make([]mechanism.Party, len(names))
 	for i, n := range names {
