@@ -108,20 +108,29 @@ func TestFaultsAreAttributed(t *testing.T) {
 				return mechanism.Answer{Kind: mechanism.Offer, Outcome: outcome.Outcome{4, 0, 0}}
 			}), dl, mechanism.MediatorRole, "infeasible"},
 		{"mediator wrong kind", func() mechanism.Mechanism { return mechanism.NewSingleText() }, voters(),
-			fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { return mechanism.Answer{Kind: mechanism.Better} }),
+			fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+				return mechanism.Answer{Kind: mechanism.Better}
+			}),
 			dl, mechanism.MediatorRole, "better to a propose"},
 		{"mediator panics", func() mechanism.Mechanism { return mechanism.NewFeedback() }, voters(),
 			fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { panic("boom") }), dl, mechanism.MediatorRole, "panic: boom"},
 		{"mediator stalls", func() mechanism.Mechanism { return mechanism.NewShuttle() }, agents(t, "boulware", "conceder"),
-			fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { time.Sleep(300 * time.Millisecond); return good }),
+			fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+				time.Sleep(300 * time.Millisecond)
+				return good
+			}),
 			mechanism.Deadline{Rounds: 20, MoveTime: 20 * time.Millisecond}, mechanism.MediatorRole, "no answer within"},
 		{"mediator init error", func() mechanism.Mechanism { return mechanism.NewArbitration() }, voters(),
 			opaque{&mediator.Arbitrator{}}, dl, mechanism.MediatorRole, "confidential access"},
 		{"party wrong vote", func() mechanism.Mechanism { return mechanism.NewSingleText() },
-			[]mechanism.Party{voters()[0], fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { return mechanism.Answer{Kind: mechanism.Same} })},
+			[]mechanism.Party{voters()[0], fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+				return mechanism.Answer{Kind: mechanism.Same}
+			})},
 			&mediator.RandomFlip{}, dl, 1, "same to a vote"},
 		{"party wrong feedback", func() mechanism.Mechanism { return mechanism.NewFeedback() },
-			[]mechanism.Party{fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { return mechanism.Answer{Kind: mechanism.Accept} }), voters()[1]},
+			[]mechanism.Party{fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+				return mechanism.Answer{Kind: mechanism.Accept}
+			}), voters()[1]},
 			&mediator.Learner{}, dl, 0, "accept to a compare"},
 		{"party infeasible offer in shuttle", func() mechanism.Mechanism { return mechanism.NewShuttle() },
 			[]mechanism.Party{fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
@@ -132,7 +141,9 @@ func TestFaultsAreAttributed(t *testing.T) {
 				return mechanism.Answer{Kind: mechanism.Offer, Outcome: outcome.Outcome{0}}
 			}), dl, mechanism.MediatorRole, "not in the space"},
 		{"improver wrong answer", func() mechanism.Mechanism { return mechanism.NewPostSettlement(mechanism.NewSAO(), 5) }, agents(t, "conceder", "conceder"),
-			fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer { return mechanism.Answer{Kind: mechanism.Accept} }),
+			fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+				return mechanism.Answer{Kind: mechanism.Accept}
+			}),
 			dl, mechanism.MediatorRole, "accept to an improve"},
 	}
 	for _, tc := range cases {
