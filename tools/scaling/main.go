@@ -220,7 +220,7 @@ func run(dir string, large bool) error {
 	// 1. Bilateral frontier + Nash + Kalai: enumeration vs pruned Minkowski sum.
 	ft := &table{file: "frontier", title: "Bilateral frontier, Nash and Kalai: enumeration vs pruned Minkowski sum",
 		complexity: "enumeration O(N·I + N log N) time, O(N) memory (N = 10^I outcomes); Minkowski O(Σᵢ |Fᵢ₋₁|·kᵢ·log kᵢ) time and O(Σᵢ|Fᵢ|) memory, independent of N (|F| = frontier size, k = 10 values per issue).",
-		xlabel: "outcomes", ylabel: "seconds", header: []string{"issues × values", "outcomes", "frontier points", "enumerate time", "enumerate peak mem", "Minkowski time", "Minkowski peak mem", "speed-up"}}
+		xlabel:     "outcomes", ylabel: "seconds", header: []string{"issues × values", "outcomes", "frontier points", "enumerate time", "enumerate peak mem", "Minkowski time", "Minkowski peak mem", "speed-up"}}
 	maxEnum := 6
 	if large {
 		maxEnum = 7
@@ -268,7 +268,7 @@ func run(dir string, large bool) error {
 	// 2. n-party frontier: streaming skyline vs outcomes and parties.
 	st := &table{file: "nparty", title: "n-party Pareto frontier: streaming skyline (any profiles) and n-party Minkowski (linear profiles)",
 		complexity: "skyline O(N·(I + W̄·d)) typical, O(N·S·d) worst (S = frontier size, W̄ = window points tested before a dominator is found), O(B·d + S·d) memory; naive O(N²·d). Minkowski O(Σᵢ C log C + C·|Fᵢ|·d) with C = |Fᵢ₋₁|·kᵢ candidates.",
-		xlabel: "outcomes", ylabel: "seconds", header: []string{"parties", "outcomes", "frontier points", "skyline time", "peak mem", "dominance tests", "naive N²/2 tests", "Minkowski time", "Minkowski peak mem"}}
+		xlabel:     "outcomes", ylabel: "seconds", header: []string{"parties", "outcomes", "frontier points", "skyline time", "peak mem", "dominance tests", "naive N²/2 tests", "Minkowski time", "Minkowski peak mem"}}
 	maxSky := 6
 	if large {
 		maxSky = 7
@@ -318,7 +318,7 @@ func run(dir string, large bool) error {
 	// 3. Offer search: per-issue search vs the sorted index.
 	ot := &table{file: "offers", title: "Offer search: smallest acceptable utility ≥ target",
 		complexity: "per-issue search (frontier.Offers.AtLeast) O(I·log k) per query, O(Σᵢ kᵢ) memory; sorted index (strategy) O(N·I + N log N) to build and O(N) memory, then O(log N) per query.",
-		xlabel: "outcomes", ylabel: "seconds per query", header: []string{"issues × values", "outcomes", "per-issue build", "per-issue query", "per-issue peak mem", "index build", "index query", "index peak mem"}}
+		xlabel:     "outcomes", ylabel: "seconds per query", header: []string{"issues × values", "outcomes", "per-issue build", "per-issue query", "per-issue peak mem", "index build", "index query", "index peak mem"}}
 	for _, ni := range []int{3, 4, 5, 6, 7, 10, 30, 100} {
 		sp, ps, err := space(3, ni, 10, 1)
 		if err != nil {
