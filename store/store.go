@@ -16,15 +16,15 @@ import (
 // Result is how one negotiation of a tournament ended, with the figures the
 // report ranks strategies by. Slices are in party order (the scenario's).
 type Result struct {
-	JobID      string // stable id of the job (hash of its content)
-	Plan       string // id of the plan the job belongs to
-	Scenario   string // scenario id (with "/variant" when a variant was applied)
+	JobID       string // stable id of the job (hash of its content)
+	Plan        string // id of the plan the job belongs to
+	Scenario    string // scenario id (with "/variant" when a variant was applied)
 	ScenarioKey string // content hash of the scenario as run
-	Protocol   string
-	Roles      []string // party ids, in party order
-	Strategies []string // strategy spec per party, e.g. "boulware:e=0.1"
-	Repetition int
-	Seed       uint64
+	Protocol    string
+	Roles       []string // party ids, in party order
+	Strategies  []string // strategy spec per party, e.g. "boulware:e=0.1"
+	Repetition  int
+	Seed        uint64
 	// Status is "agreement", "no agreement" or "failed".
 	Status string
 	// Agreement maps issue name to value name; nil without agreement.

@@ -226,10 +226,10 @@ func (s *DB) Scan(ctx context.Context, plan string, fn func(*store.Result) error
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			r                               store.Result
-			roles, strats, agr, utils       sql.NullString
-			welfare, pd, nd                 sql.NullFloat64
-			seed, elapsed                   int64
+			r                         store.Result
+			roles, strats, agr, utils sql.NullString
+			welfare, pd, nd           sql.NullFloat64
+			seed, elapsed             int64
 		)
 		if err := rows.Scan(&r.JobID, &r.Plan, &r.Scenario, &r.ScenarioKey, &r.Protocol, &roles, &strats,
 			&r.Repetition, &seed, &r.Status, &agr, &utils, &welfare, &pd, &nd, &r.Rounds, &r.Steps, &elapsed,
