@@ -1,0 +1,188 @@
+// Package storetest is the behaviour every store.Store must have, run by
+// each implementation's tests against a real database.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/backchannel/backchannel/store"
+)
+
+// Result returns a distinct, fully populated result for index i.
+func Result(i int) store.Result {
+	r := store.Result{
+		JobID: fmt.Sprintf("job-%06d", i), Plan: "plan-a", Scenario: "small", ScenarioKey: "k1", Protocol: "sao",
+		Roles: []string{"buyer", "seller"}, Strategies: []string{"linear", "boulware:e=0.1"}, Repetition: i % 7,
+		Seed: math.MaxUint64 - uint64(i), Status: "agreement", Agreement: map[string]string{"price": "p2", "warranty": "one"},
+		Utilities: []float64{0.5 + float64(i%10)/100, 0.25}, Welfare: 0.75 + float64(i%10)/100, ParetoDistance: 0.01, NashDistance: 0.2,
+		Rounds: 10 + i%50, Steps: 20 + i%100, Elapsed: time.Duration(i) * time.Microsecond, Worker: "w1",
+	}
+	if i%5 == 0 {
+		r.Status, r.Agreement = "failed", nil
+		r.Fault, r.FaultRole, r.FaultStrategy = "panic: boom", "buyer", "linear"
+		r.ParetoDistance, r.NashDistance = math.NaN(), math.NaN()
+	}
+	return r
+}
+
+func scanAll(t *testing.T, s store.Store, plan string) []store.Result {
+	t.Helper()
+	var out []store.Result
+	if err := s.Scan(context.Background(), plan, func(r *store.Result) error { out = append(out, *r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func same(a, b store.Result) bool {
+	if math.IsNaN(a.ParetoDistance) != math.IsNaN(b.ParetoDistance) || math.IsNaN(a.NashDistance) != math.IsNaN(b.NashDistance) {
+		return false
+	}
+	a.ParetoDistance, b.ParetoDistance, a.NashDistance, b.NashDistance = 0, 0, 0, 0
+	a.Trace, b.Trace = nil, nil
+	return reflect.DeepEqual(a, b)
+}
+
+// Run runs the behaviour tests against fresh stores made by open.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	ctx := context.Background()
+	t.Run("RoundTrip", func(t *testing.T) {
+		s := open(t)
+		var in []store.Result
+		for i := range 23 {
+			in = append(in, Result(i))
+		}
+		in[3].Trace = []byte("{\"seq\":0}\n")
+		n, err := s.Put(ctx, in)
+		if err != nil || n != len(in) {
+			t.Fatalf("Put: %d new, %v", n, err)
+		}
+		out := scanAll(t, s, "")
+		if len(out) != len(in) {
+			t.Fatalf("Scan: %d results, want %d", len(out), len(in))
+		}
+		for i := range in {
+			if !same(in[i], out[i]) {
+				t.Fatalf("result %d changed in the store:\n in %+v\nout %+v", i, in[i], out[i])
+			}
+		}
+		tr, err := s.Trace(ctx, in[3].JobID)
+		if err != nil || string(tr) != string(in[3].Trace) {
+			t.Fatalf("Trace: %q, %v", tr, err)
+		}
+		if _, err := s.Trace(ctx, in[4].JobID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Trace of a job without one: %v, want ErrNotFound", err)
+		}
+		if got := scanAll(t, s, "other-plan"); len(got) != 0 {
+			t.Fatalf("Scan of another plan: %d results", len(got))
+		}
+	})
+	t.Run("Idempotent", func(t *testing.T) {
+		s := open(t)
+		a := []store.Result{Result(1), Result(2), Result(3)}
+		if n, err := s.Put(ctx, a); err != nil || n != 3 {
+			t.Fatalf("first Put: %d, %v", n, err)
+		}
+		changed := Result(2)
+		changed.Utilities = []float64{0, 0}
+		n, err := s.Put(ctx, []store.Result{changed, Result(4), Result(1)})
+		if err != nil || n != 1 {
+			t.Fatalf("second Put: %d new, %v; want 1", n, err)
+		}
+		out := scanAll(t, s, "plan-a")
+		if len(out) != 4 || !same(out[1], Result(2)) {
+			t.Fatalf("after re-Put: %d results, job 2 = %+v", len(out), out[1])
+		}
+		done, err := s.Done(ctx)
+		if err != nil || len(done) != 4 {
+			t.Fatalf("Done: %v, %v", done, err)
+		}
+	})
+	t.Run("ConcurrentWriters", func(t *testing.T) {
+		// Writers racing with overlapping batches store each job once.
+		s := open(t)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for b := range 10 {
+					var batch []store.Result
+					for i := range 20 {
+						batch = append(batch, Result((b*20+i+w*50)%300))
+					}
+					if _, err := s.Put(ctx, batch); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		want := map[string]bool{}
+		for w := range 4 {
+			for k := range 200 {
+				want[Result((k+w*50)%300).JobID] = true
+			}
+		}
+		if n, _ := s.Count(ctx); n != len(want) {
+			t.Fatalf("Count %d, want %d", n, len(want))
+		}
+	})
+	t.Run("Scenarios", func(t *testing.T) {
+		s := open(t)
+		sc := store.Scenario{Key: "k1", ID: "small", Roles: []string{"buyer", "seller"}, Reservations: []float64{0.3, 0.25},
+			Frontier: [][]float64{{0.2, 0.9}, {0.6, 0.6}, {0.9, 0.1}}, Nash: []float64{0.6, 0.6}}
+		for range 2 {
+			if err := s.PutScenario(ctx, sc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Scenarios(ctx)
+		if err != nil || len(got) != 1 || !reflect.DeepEqual(got["k1"], sc) {
+			t.Fatalf("Scenarios: %+v, %v", got, err)
+		}
+	})
+	t.Run("EmptyJobID", func(t *testing.T) {
+		s := open(t)
+		r := Result(1)
+		r.JobID = ""
+		if _, err := s.Put(ctx, []store.Result{Result(2), r}); err == nil {
+			t.Fatal("Put accepted a result without job id")
+		}
+		if n, _ := s.Count(ctx); n != 0 {
+			t.Fatalf("a failed batch stored %d results", n)
+		}
+	})
+}
+
+// Bench measures Put throughput in batches of size.
+func Bench(b *testing.B, s store.Store, size int) {
+	ctx := context.Background()
+	batch := make([]store.Result, size)
+	next := 0
+	b.ResetTimer()
+	for b.Loop() {
+		for i := range batch {
+			batch[i] = Result(next)
+			batch[i].JobID = fmt.Sprintf("bench-%s-%09d", b.Name(), next)
+			next++
+		}
+		if _, err := s.Put(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "results/s")
+}
