@@ -1,10 +1,13 @@
 package strategy_test
 
 import (
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/preference"
+	"github.com/backchannel/backchannel/scenario"
 )
 
 // iranUS builds the baseline Iran–US scenario (552,960 outcomes, two rules,
@@ -114,4 +117,39 @@ func small(tb testing.TB) (*outcome.Space, []*preference.Profile) {
 		}
 	}
 	return sp, []*preference.Profile{a, b}
+}
+
+// TestIranUSFixtureMatchesBuiltin checks the in-code Iran–US fixture against
+// the embedded scenario: same utilities, red lines and rules on a sample of
+// outcomes.
+func TestIranUSFixtureMatchesBuiltin(t *testing.T) {
+	sp, ps := iranUS(t)
+	sc, err := scenario.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := sc.Space.Size(); n != 552960 || len(sc.Parties) != 2 {
+		t.Fatalf("built-in scenario has %d outcomes and %d parties", n, len(sc.Parties))
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	o := sp.New()
+	for range 5000 {
+		for i := range o {
+			o[i] = int32(r.IntN(sp.Issues[i].Len()))
+		}
+		q, err := sc.Space.Parse(sp.Map(o))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sp.Feasible(o) != sc.Space.Feasible(q) {
+			t.Fatalf("%v: feasibility differs", sp.Map(o))
+		}
+		for k, p := range ps {
+			bp := sc.Parties[k].Profile
+			if math.Abs(p.Utility(o)-bp.Utility(q)) > 1e-12 || p.Violates(o) != bp.Violates(q) || p.Reservation != bp.Reservation {
+				t.Fatalf("%s at %v: fixture u=%v red=%v rv=%v, built-in u=%v red=%v rv=%v", p.Name, sp.Map(o),
+					p.Utility(o), p.Violates(o), p.Reservation, bp.Utility(q), bp.Violates(q), bp.Reservation)
+			}
+		}
+	}
 }

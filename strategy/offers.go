@@ -11,6 +11,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/backchannel/backchannel/frontier"
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/preference"
 )
@@ -328,14 +329,30 @@ func (c *cache) remove(e *cacheEntry) {
 }
 
 // OffersFor returns the acceptable outcomes of p over sp with utility at
-// least floor (normally p.Reservation), from the cached sorted index.
+// least floor (normally p.Reservation). Spaces of at most MaxIndexed outcomes
+// use the cached sorted index (exact). Larger spaces with a linear-additive
+// profile use frontier.Offers, which searches the per-issue structure: its
+// Best and Nth are exact, its AtLeast may overshoot the lowest utility ≥ the
+// target by at most its Gap, and its Sample is uniform whenever acceptable
+// outcomes are not rare. It returns an error for a larger space with a
+// non-linear profile, and if floor is not a number.
 func OffersFor(sp *outcome.Space, p *preference.Profile, floor float64) (Offers, error) {
-	ix, err := IndexOf(sp, p)
-	if err != nil {
-		return nil, err
+	if sp == nil || p == nil {
+		return nil, errors.New("strategy: offers need a space and a profile")
 	}
 	if math.IsNaN(floor) {
 		return nil, fmt.Errorf("strategy: profile %q: the utility floor is not a number", p.Name)
+	}
+	if sp.CheckEnumerable(MaxIndexed) != nil && p.IsLinear() {
+		o, err := frontier.NewOffers(sp, p, floor)
+		if err != nil {
+			return nil, fmt.Errorf("strategy: offers for profile %q over %s outcomes: %w", p.Name, sp.Count(), err)
+		}
+		return o, nil
+	}
+	ix, err := IndexOf(sp, p)
+	if err != nil {
+		return nil, err
 	}
 	return ix.Above(floor), nil
 }

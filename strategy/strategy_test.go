@@ -440,3 +440,71 @@ func TestRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// largeFixture builds two opposed linear profiles over 30 issues of 10 values
+// (10³⁰ outcomes), with a red line each if redLines.
+func largeFixture(t testing.TB, redLines bool) (*outcome.Space, []*preference.Profile) {
+	t.Helper()
+	var is []outcome.Issue
+	for i := range 30 {
+		is = append(is, outcome.NewInteger(fmt.Sprint("i", i), 0, 9))
+	}
+	sp, err := outcome.NewSpace(is, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	var ps []*preference.Profile
+	for k := range 2 {
+		p := &preference.Profile{Name: fmt.Sprint("p", k), Reservation: 0.4, RedLines: make([][]bool, 30)}
+		for range 30 {
+			ev := make([]float64, 10)
+			for v := range ev {
+				ev[v] = float64(v) / 9
+				if k == 1 {
+					ev[v] = 1 - ev[v]
+				}
+				ev[v] = min(1, max(0, ev[v]+0.2*(r.Float64()-0.5)))
+			}
+			p.Issues = append(p.Issues, preference.IssueUtility{Weight: 1.0 / 30, Eval: ev})
+		}
+		if redLines {
+			p.RedLines[k] = make([]bool, 10)
+			p.RedLines[k][9*k] = true // p0 never takes value 0 of issue 0; p1 never value 9 of issue 1
+		}
+		if err := p.Prepare(sp); err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	return sp, ps
+}
+
+// TestLargeSpace runs strategies on 10³⁰ outcomes, where the offers come from
+// the per-issue search instead of the sorted index. With red lines the
+// time-dependent parties, blind to each other's red lines, may miss the zone;
+// without them they must meet.
+func TestLargeSpace(t *testing.T) {
+	for _, c := range []struct {
+		pair     []string
+		redLines bool
+	}{{[]string{"boulware", "conceder"}, false}, {[]string{"boulware", "conceder"}, true}, {[]string{"micro", "linear"}, true},
+		{[]string{"frequency", "random"}, true}, {[]string{"tft-absolute", "conceder"}, true}} {
+		pair := c.pair
+		sp, ps := largeFixture(t, c.redLines)
+		res, tr := negotiate(t, sp, ps, pair, 200, 1)
+		if res.Status == mechanism.Failed {
+			t.Fatalf("%v: %+v", pair, res.Fault)
+		}
+		for i, p := range ps {
+			for _, o := range tr.offers(i) {
+				if !acceptable(sp, p, o) {
+					t.Fatalf("%v: party %d offered an unacceptable outcome", pair, i)
+				}
+			}
+		}
+		if !c.redLines && res.Status != mechanism.Agreement {
+			t.Fatalf("%v: %s (%s, %d rounds), want an agreement", pair, res.Status, res.Reason, res.Rounds)
+		}
+	}
+}
