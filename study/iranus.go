@@ -1,0 +1,172 @@
+package study
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/preference"
+	"github.com/backchannel/backchannel/scenario"
+	"github.com/backchannel/backchannel/themes"
+)
+
+// Setting is one condition of the Iran–US study: a variant of the scenario
+// (empty: the baseline) and which themes apply.
+type Setting struct {
+	Name     string
+	Variant  string
+	Coercion bool // coercion escalates from 0 to 1 over the talks
+	Trust    bool // both sides discount by the other's reneging probability
+	Signals  bool // the believer is unsure of the opponent's type
+}
+
+// Settings returns the study's settings: the baseline and each variant, and
+// the baseline under each theme (signals also against each true US type).
+func Settings() []Setting {
+	return []Setting{
+		{Name: "baseline"},
+		{Name: "coercion escalating", Coercion: true},
+		{Name: "trust deficit", Trust: true},
+		{Name: "signals, US pragmatic", Variant: "usa_pragmatic", Signals: true},
+		{Name: "signals, US hardline", Variant: "usa_hardline", Signals: true},
+		{Name: "variant coercion_peak_jun_2025", Variant: "coercion_peak_jun_2025"},
+		{Name: "variant post_strike_jul_2025", Variant: "post_strike_jul_2025"},
+		{Name: "variant usa_hardline", Variant: "usa_hardline"},
+		{Name: "variant usa_pragmatic", Variant: "usa_pragmatic"},
+	}
+}
+
+// ProblemFor builds the problem of a setting from the scenario s, with the
+// given strategies for the parties.
+func ProblemFor(s *scenario.Scenario, st Setting, names []string) (*Problem, error) {
+	sc := s
+	if st.Variant != "" {
+		v, err := s.WithVariant(st.Variant)
+		if err != nil {
+			return nil, err
+		}
+		sc = v
+	}
+	profiles := sc.Profiles()
+	pr := &Problem{Name: st.Name, Space: sc.Space, Profiles: profiles, Party: AgentParties(names)}
+	if st.Trust {
+		ts, err := themes.TrustFrom(s)
+		if err != nil {
+			return nil, err
+		}
+		ps := append([]*preference.Profile(nil), profiles...)
+		for _, t := range ts {
+			q, err := t.Apply(sc.Space, ps[t.Party])
+			if err != nil {
+				return nil, err
+			}
+			ps[t.Party] = q
+		}
+		pr.Profiles = ps
+	}
+	base := pr.Party
+	if st.Coercion {
+		cs, err := themes.CoercionFrom(s, 0, 1)
+		if err != nil {
+			return nil, err
+		}
+		pr.Party = func(i int) (mechanism.Party, error) {
+			p, err := base(i)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range cs {
+				if c.Party == i {
+					return &themes.Coerced{Inner: p, C: c}, nil
+				}
+			}
+			return p, nil
+		}
+	}
+	if st.Signals {
+		sg, err := themes.SignalsFrom(s)
+		if err != nil {
+			return nil, err
+		}
+		pr.Party = func(i int) (mechanism.Party, error) {
+			if i == sg.Believer {
+				return sg.Agent(), nil
+			}
+			return base(i)
+		}
+	}
+	return pr, nil
+}
+
+// StudyProtocols are the protocols of the Iran–US study: direct talks,
+// shuttle talks with bridging, the annealed single text, feedback
+// mediation, direct talks with post-settlement improvement, and the
+// arbitration reference.
+func StudyProtocols(rounds int) []Protocol {
+	var out []Protocol
+	for _, p := range Protocols(rounds) {
+		switch p.Name {
+		case "direct (sao)", "shuttle/bridge", "single-text/annealer", "feedback/learner", "direct+post-settlement", "arbitration (reference)":
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// IranUS runs the study on s (the Iran–US scenario) for every setting and
+// returns one comparison per setting.
+func IranUS(ctx context.Context, s *scenario.Scenario, names []string, seeds int, progress io.Writer) ([]*Result, error) {
+	rounds := s.SuggestedDeadlineRounds
+	if rounds == 0 {
+		rounds = 60
+	}
+	var out []*Result
+	for _, st := range Settings() {
+		pr, err := ProblemFor(s, st, names)
+		if err != nil {
+			return nil, fmt.Errorf("setting %q: %w", st.Name, err)
+		}
+		r, err := Compare(ctx, pr, StudyProtocols(rounds), seeds, progress)
+		if err != nil {
+			return nil, fmt.Errorf("setting %q: %w", st.Name, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// Summary answers the study's questions in words from its numbers: where
+// talks agree, how good the result is for each side and jointly, and what
+// the mediator adds over direct talks.
+func Summary(rs []*Result) string {
+	var b []byte
+	for _, r := range rs {
+		var direct *Row
+		for i := range r.Rows {
+			if r.Rows[i].Protocol == "direct (sao)" {
+				direct = &r.Rows[i]
+			}
+		}
+		b = fmt.Appendf(b, "%s: ", r.Problem)
+		if r.Ref.Nash == nil {
+			b = fmt.Appendf(b, "no outcome is acceptable to both sides, so no protocol can agree. ")
+		}
+		for _, row := range r.Rows {
+			b = fmt.Appendf(b, "%s agrees in %.0f%% (welfare %.3f", row.Protocol, 100*row.Agreement.Mean, row.Welfare.Mean)
+			if direct != nil && &row != direct && row.Protocol != direct.Protocol {
+				b = fmt.Appendf(b, ", %+.3f vs direct", row.Welfare.Mean-direct.Welfare.Mean)
+			}
+			b = fmt.Appendf(b, "; U = ")
+			for i, u := range row.Utility {
+				if i > 0 {
+					b = fmt.Appendf(b, "/")
+				}
+				b = fmt.Appendf(b, "%.3f", u.Mean)
+			}
+			b = fmt.Appendf(b, "). ")
+		}
+		b = fmt.Appendf(b, "\n\n")
+	}
+	return string(b)
+}
