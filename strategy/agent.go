@@ -139,6 +139,7 @@ type Agent struct {
 	buf      outcome.Outcome // the offer the party makes, owned
 	pending  bool            // buf holds an offer planned at Respond
 	pendingU float64
+	pendingS int // the clock step of that Respond
 	empty    bool // no acceptable outcome: end at the first turn
 }
 
@@ -246,7 +247,10 @@ func (a *Agent) propose(c *mechanism.Clock) mechanism.Answer {
 	if a.empty {
 		return mechanism.Answer{Kind: mechanism.End}
 	}
-	u, ok := a.pendingU, a.pending
+	// The offer planned while answering the previous request is made if this
+	// request follows it directly (SAO: reject, then propose); otherwise the
+	// clock has moved on and the offer is planned afresh.
+	u, ok := a.pendingU, a.pending && c.Step == a.pendingS+1
 	a.pending = false
 	if !ok {
 		u, ok = a.Bidding.Next(c, a.buf)
@@ -277,7 +281,7 @@ func (a *Agent) respond(c *mechanism.Clock, r *mechanism.Request) mechanism.Answ
 	}
 	a.Bidding.Received(c, r.Offer, u)
 	next, has := a.Bidding.Next(c, a.buf)
-	a.pending, a.pendingU = has, next
+	a.pending, a.pendingU, a.pendingS = has, next, c.Step
 	if !has {
 		next = math.Inf(-1)
 	}
