@@ -139,7 +139,7 @@ type Agent struct {
 	buf      outcome.Outcome // the offer the party makes, owned
 	pending  bool            // buf holds an offer planned at Respond
 	pendingU float64
-	pendingS int // the clock step of that Respond
+	pendingS int  // the clock step of that Respond
 	empty    bool // no acceptable outcome: end at the first turn
 }
 
