@@ -137,6 +137,7 @@ type Agent struct {
 	s        Session
 	voter    Voter
 	buf      outcome.Outcome // the offer the party makes, owned
+	lens     []int32         // number of values of each issue
 	pending  bool            // buf holds an offer planned at Respond
 	pendingU float64
 	pendingS int  // the clock step of that Respond
@@ -171,6 +172,10 @@ func (a *Agent) Init(st *mechanism.Setup) error {
 		a.buf = make(outcome.Outcome, n)
 	}
 	a.buf = a.buf[:n]
+	a.lens = a.lens[:0]
+	for i := range st.Space.Issues {
+		a.lens = append(a.lens, int32(st.Space.Issues[i].Len()))
+	}
 	a.pending = false
 	a.empty = offers.Empty()
 	if a.Model != nil {
@@ -199,7 +204,7 @@ func (a *Agent) Session() *Session { return &a.s }
 // and reaches its reservation value, and returns its utility.
 func (a *Agent) acceptable(o outcome.Outcome) (float64, bool) {
 	p := a.s.Profile
-	if !a.s.Space.Valid(o) {
+	if !a.valid(o) {
 		return math.Inf(-1), false
 	}
 	u := p.Utility(o)
@@ -234,10 +239,24 @@ func (a *Agent) Act(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
 	return mechanism.Answer{Kind: mechanism.End}
 }
 
+// valid reports whether o has one in-range value per issue (as
+// outcome.Space.Valid, from a compact table).
+func (a *Agent) valid(o outcome.Outcome) bool {
+	if len(o) != len(a.lens) {
+		return false
+	}
+	for i, v := range o {
+		if uint32(v) >= uint32(a.lens[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // value is the utility of o, or −Inf if o is invalid, infeasible or crosses a
 // red line.
 func (a *Agent) value(o outcome.Outcome) float64 {
-	if !a.s.Space.Valid(o) || a.s.Profile.Violates(o) || !a.s.Space.Feasible(o) {
+	if !a.valid(o) || a.s.Profile.Violates(o) || !a.s.Space.Feasible(o) {
 		return math.Inf(-1)
 	}
 	return a.s.Profile.Utility(o)
