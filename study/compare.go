@@ -74,6 +74,9 @@ type Problem struct {
 	// Party builds party i's negotiating party for a run (a strategy agent,
 	// perhaps wrapped by a theme).
 	Party func(i int) (mechanism.Party, error)
+	// Wrap, when set, wraps party i's complete party (after any voter), so a
+	// theme such as coercion governs its votes too.
+	Wrap func(i int, p mechanism.Party) mechanism.Party
 }
 
 // AgentParties returns a Party builder from strategy names.
@@ -204,6 +207,9 @@ func Compare(ctx context.Context, pr *Problem, protocols []Protocol, seeds int, 
 				}
 				if proto.Voter != nil {
 					p = &voting.Party{Inner: p, Voter: proto.Voter()}
+				}
+				if pr.Wrap != nil {
+					p = pr.Wrap(i, p)
 				}
 				parties[i] = p
 			}

@@ -71,17 +71,13 @@ func ProblemFor(s *scenario.Scenario, st Setting, names []string) (*Problem, err
 		if err != nil {
 			return nil, err
 		}
-		pr.Party = func(i int) (mechanism.Party, error) {
-			p, err := base(i)
-			if err != nil {
-				return nil, err
-			}
+		pr.Wrap = func(i int, p mechanism.Party) mechanism.Party {
 			for _, c := range cs {
 				if c.Party == i {
-					return &themes.Coerced{Inner: p, C: c}, nil
+					return &themes.Coerced{Inner: p, C: c}
 				}
 			}
-			return p, nil
+			return p
 		}
 	}
 	if st.Signals {
