@@ -102,9 +102,13 @@ func TestInformationBarrier(t *testing.T) {
 		{"shuttle/bridge", func() mechanism.Mechanism { return mechanism.NewShuttle() }, func() mechanism.Party { return &mediator.Bridge{Warmup: 1, Every: 2} }},
 		{"feedback/learner", func() mechanism.Mechanism { return mechanism.NewFeedback() }, func() mechanism.Party { return &mediator.Learner{Explore: 0.3} }},
 		{"single-text+post-settlement", func() mechanism.Mechanism { return mechanism.NewPostSettlement(mechanism.NewSingleText(), 5) },
-			func() mechanism.Party { return &mediator.Phased{Talks: &mediator.RandomFlip{}, Improver: &mediator.Improver{}} }},
+			func() mechanism.Party {
+				return &mediator.Phased{Talks: &mediator.RandomFlip{}, Improver: &mediator.Improver{}}
+			}},
 		{"shuttle+post-settlement", func() mechanism.Mechanism { return mechanism.NewPostSettlement(mechanism.NewShuttle(), 5) },
-			func() mechanism.Party { return &mediator.Phased{Talks: mediator.Relay{}, Improver: &mediator.Improver{}} }},
+			func() mechanism.Party {
+				return &mediator.Phased{Talks: mediator.Relay{}, Improver: &mediator.Improver{}}
+			}},
 		{"arbitration", func() mechanism.Mechanism { return mechanism.NewArbitration() }, func() mechanism.Party { return &mediator.Arbitrator{} }},
 	}
 	rapid.Check(t, func(rt *rapid.T) {
