@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/backchannel/backchannel/scenario"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:      "analyze",
+		Usage:     "analyse a scenario: zone of agreement, Pareto frontier, Nash, Kalai–Smorodinsky, welfare",
+		ArgsUsage: "[PATH | DOMAIN PROFILE PROFILE…]",
+		Description: "Prints the outcome count, how many outcomes are feasible and acceptable to every\n" +
+			"party, the reservation values, the Pareto frontier, and the solution concepts\n" +
+			"(each defined in docs/analysis.md). Without PATH it analyses the embedded\n" +
+			"Iran–US scenario. Spaces too large to enumerate are analysed issue by issue\n" +
+			"(exact frontier of linear-additive profiles, no counts).",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "variant", Usage: "apply the scenario's named variant"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
+			&cli.BoolFlag{Name: "linear-only", Usage: "ignore red lines and feasibility rules (what GENIUS can express)"},
+			&cli.StringFlag{Name: "frontier", Usage: "write the Pareto frontier to `FILE` (.csv or .json)"},
+		},
+		Action: analyzeAction,
+	})
+}
+
+// analyzeJSON is the machine-readable analysis. Every point is
+// {"outcome": {ISSUE: VALUE}, "utility": [u1, u2, …]} with utilities in
+// party order.
+type analyzeJSON struct {
+	Scenario             string       `json:"scenario"`
+	Parties              []string     `json:"parties"`
+	Outcomes             string       `json:"outcomes"`
+	Feasible             *int64       `json:"feasible"`
+	Acceptable           *int64       `json:"acceptable"`
+	Reservation          []float64    `json:"reservation"`
+	LinearOnly           bool         `json:"linear_only"`
+	Method               string       `json:"method"`
+	ParetoSize           int          `json:"pareto_size"`
+	ParetoAcceptable     int          `json:"pareto_acceptable"`
+	Pareto               []*pointJSON `json:"pareto"`
+	Nash                 *pointJSON   `json:"nash"`
+	Kalai                *pointJSON   `json:"kalai"`
+	NashGenius           *pointJSON   `json:"nash_genius"`
+	KalaiGenius          *pointJSON   `json:"kalai_genius"`
+	MaxWelfare           *pointJSON   `json:"max_welfare"`
+	MaxWelfareAcceptable *pointJSON   `json:"max_welfare_acceptable"`
+	Egalitarian          *pointJSON   `json:"egalitarian"`
+	Opposition           *float64     `json:"opposition"`
+	Warnings             []string     `json:"warnings,omitempty"`
+	Seconds              float64      `json:"seconds"`
+}
+
+func analyzeAction(ctx context.Context, cmd *cli.Command) error {
+	sc, err := openScenario(cmd.Args().Slice(), cmd.String("variant"))
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	pr, err := analyse(ctx, sc, cmd.Bool("linear-only"))
+	if err != nil {
+		return err
+	}
+	out := buildAnalyzeJSON(sc, pr)
+	out.LinearOnly = cmd.Bool("linear-only")
+	out.Seconds = time.Since(start).Seconds()
+	if f := cmd.String("frontier"); f != "" {
+		if err := writeFrontier(f, sc, out.Pareto); err != nil {
+			return err
+		}
+	}
+	if cmd.Bool("json") {
+		return writeJSON(os.Stdout, out)
+	}
+	printAnalysis(os.Stdout, sc, out)
+	return nil
+}
+
+func buildAnalyzeJSON(sc *scenario.Scenario, pr *problem) *analyzeJSON {
+	sp := sc.Space
+	out := &analyzeJSON{Scenario: sc.ID, Parties: partyIDs(sc), Outcomes: sp.Count().String(),
+		Reservation: pr.Reservation, ParetoSize: len(pr.Pareto), ParetoAcceptable: pr.ParetoAcceptable,
+		Nash: toPoint(sp, pr.Nash), Kalai: toPoint(sp, pr.Kalai), NashGenius: toPoint(sp, pr.NashGenius),
+		KalaiGenius: toPoint(sp, pr.KalaiGenius), MaxWelfare: toPoint(sp, pr.MaxWelfareGenius),
+		MaxWelfareAcceptable: toPoint(sp, pr.MaxWelfare), Egalitarian: toPoint(sp, pr.Egalitarian),
+		Opposition: finite(pr.Opposition), Warnings: sc.Warnings}
+	if pr.Enumerated {
+		out.Method = "enumeration"
+		out.Feasible, out.Acceptable = &pr.Feasible, &pr.Acceptable
+	} else {
+		out.Method = "issue-by-issue frontier (Minkowski sum); counts not enumerated"
+		if pr.Approx > 0 {
+			out.Method += fmt.Sprintf("; ε-approximate frontier, ε = %g", pr.Approx)
+		}
+	}
+	out.Pareto = make([]*pointJSON, len(pr.Pareto))
+	for k := range pr.Pareto {
+		out.Pareto[k] = toPoint(sp, &pr.Pareto[k])
+	}
+	return out
+}
+
+// writeFrontier writes the frontier as CSV (one column per issue, then one
+// per party's utility) or JSON, chosen by the file's extension.
+func writeFrontier(path string, sc *scenario.Scenario, pts []*pointJSON) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--frontier: %w", err)
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		err = writeJSON(f, pts)
+	case ".csv":
+		err = writeFrontierCSV(f, sc, pts)
+	default:
+		f.Close()
+		os.Remove(path)
+		return usagef("--frontier %s: use a .csv or .json file name", path)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func writeFrontierCSV(w io.Writer, sc *scenario.Scenario, pts []*pointJSON) error {
+	cw := csv.NewWriter(w)
+	var head []string
+	for _, is := range sc.Space.Issues {
+		head = append(head, is.Name)
+	}
+	for _, p := range sc.Parties {
+		head = append(head, "u_"+p.ID)
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	for _, p := range pts {
+		row := make([]string, 0, len(head))
+		for _, is := range sc.Space.Issues {
+			row = append(row, p.Outcome[is.Name])
+		}
+		for _, u := range p.Utility {
+			row = append(row, strconv.FormatFloat(u, 'g', -1, 64))
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func printAnalysis(w io.Writer, sc *scenario.Scenario, a *analyzeJSON) {
+	printSummary(w, summarise(sc))
+	if a.LinearOnly {
+		fmt.Fprintln(w, "Reading   linear utilities only (red lines and rules ignored)")
+	}
+	fmt.Fprintf(w, "Method    %s, %.0f ms\n", a.Method, a.Seconds*1000)
+	if a.Feasible != nil {
+		fmt.Fprintf(w, "Feasible  %s outcomes satisfy the rules\n", thousands(*a.Feasible))
+		fmt.Fprintf(w, "Zone      %s outcomes acceptable to every party\n", thousands(*a.Acceptable))
+	}
+	fmt.Fprintf(w, "Pareto    %d points on the frontier, %d of them acceptable to all\n", a.ParetoSize, a.ParetoAcceptable)
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%-28s %s\n", "solution", "utilities ("+strings.Join(a.Parties, ", ")+")")
+	line := func(name string, p *pointJSON) {
+		if p == nil {
+			fmt.Fprintf(w, "%-28s none\n", name)
+			return
+		}
+		us := make([]string, len(p.Utility))
+		for i, u := range p.Utility {
+			us[i] = fmt.Sprintf("%.4f", u)
+		}
+		fmt.Fprintf(w, "%-28s (%s)\n", name, strings.Join(us, ", "))
+	}
+	line("Nash", a.Nash)
+	line("Kalai–Smorodinsky", a.Kalai)
+	line("egalitarian (max-min gain)", a.Egalitarian)
+	line("max welfare (acceptable)", a.MaxWelfareAcceptable)
+	line("max welfare (GENIUS)", a.MaxWelfare)
+	line("Nash (GENIUS)", a.NashGenius)
+	line("Kalai (GENIUS: min |u1-u2|)", a.KalaiGenius)
+	if a.Opposition != nil {
+		fmt.Fprintf(w, "%-28s %.4f\n", "opposition", *a.Opposition)
+	} else {
+		fmt.Fprintf(w, "%-28s %v\n", "opposition", math.Inf(1))
+	}
+	if a.Nash != nil {
+		fmt.Fprintln(w, "\nNash outcome")
+		for i, is := range sc.Space.Issues {
+			fmt.Fprintf(w, "  %-22s %s\n", sc.IssueTitle(i)+":", a.Nash.Outcome[is.Name])
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/record"
+	"github.com/backchannel/backchannel/scenario"
+	"github.com/backchannel/backchannel/sim"
+	"github.com/backchannel/backchannel/strategy"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:  "run",
+		Usage: "run one negotiation and judge its outcome",
+		Description: "Runs one negotiation between strategy agents on a scenario (default: the embedded\n" +
+			"Iran–US talks) and prints the agreement, each party's utility next to its\n" +
+			"reservation value, and how the result compares with the Pareto frontier, the\n" +
+			"Nash point and the Kalai–Smorodinsky point.\n\n" +
+			"Example:\n  backchannel run --protocol sao --parties boulware,conceder --deadline-rounds 200 --seed 7",
+		Flags: append(scenarioFlags(),
+			&cli.StringFlag{Name: "protocol", Value: "sao", Usage: "protocol: " + strings.Join(protocolNames(), ", ")},
+			&cli.StringSliceFlag{Name: "parties", Aliases: []string{"p"}, Value: []string{"conceder", "linear"},
+				Usage: "one strategy per party, in party order: NAME or NAME:KEY=VALUE (see 'backchannel strategies')"},
+			&cli.IntFlag{Name: "deadline-rounds", Usage: "deadline in rounds (default: the scenario's suggestion, else 100)"},
+			&cli.DurationFlag{Name: "deadline-time", Usage: "deadline in wall time, e.g. 5s (0: none)"},
+			&cli.DurationFlag{Name: "move-time", Usage: "limit on one move; a party that overruns it loses (0: none)"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "random seed: the same seed gives the same trace"},
+			&cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object"},
+			&cli.StringFlag{Name: "trace", Usage: "write the event log (hash-chained JSON Lines) to `FILE`"},
+			&cli.StringFlag{Name: "sign-key", Usage: "seal the trace with the Ed25519 private key in `FILE` (see 'backchannel record keygen')"},
+		),
+		Action: runAction,
+	})
+}
+
+// runConfig is what the run command decided to do.
+type runConfig struct {
+	sc       *scenario.Scenario
+	protocol string
+	specs    []partySpec
+	dl       mechanism.Deadline
+	seed     uint64
+}
+
+func runAction(ctx context.Context, cmd *cli.Command) error {
+	sc, err := loadScenario(cmd)
+	if err != nil {
+		return err
+	}
+	specs, err := parsePartySpecs(cmd.StringSlice("parties"))
+	if err != nil {
+		return err
+	}
+	if len(specs) != sc.NumParties() {
+		return usagef("--parties names %d strategies; scenario %q has %d parties (%s)", len(specs), sc.ID, sc.NumParties(), strings.Join(partyIDs(sc), ", "))
+	}
+	rounds := int(cmd.Int("deadline-rounds"))
+	if rounds < 0 {
+		return usagef("--deadline-rounds %d is negative", rounds)
+	}
+	if rounds == 0 && cmd.Duration("deadline-time") == 0 {
+		rounds = sc.SuggestedDeadlineRounds
+		if rounds == 0 {
+			rounds = 100
+		}
+	}
+	rc := runConfig{sc: sc, protocol: cmd.String("protocol"), specs: specs, seed: cmd.Uint64("seed"),
+		dl: mechanism.Deadline{Rounds: rounds, Time: cmd.Duration("deadline-time"), MoveTime: cmd.Duration("move-time")}}
+	var key ed25519.PrivateKey
+	if f := cmd.String("sign-key"); f != "" {
+		if key, err = readPrivateKey(f); err != nil {
+			return err
+		}
+	}
+	var trace io.WriteCloser
+	if f := cmd.String("trace"); f != "" {
+		if trace, err = os.Create(f); err != nil {
+			return fmt.Errorf("--trace: %w", err)
+		}
+		defer trace.Close()
+	}
+	res, err := negotiate(ctx, rc, trace, key)
+	if err != nil {
+		return err
+	}
+	if trace != nil {
+		if err := trace.Close(); err != nil {
+			return fmt.Errorf("--trace: %w", err)
+		}
+	}
+	rep, err := judge(ctx, sc, res)
+	if err != nil {
+		return err
+	}
+	rep.Protocol, rep.Seed, rep.DeadlineRounds = rc.protocol, rc.seed, rc.dl.Rounds
+	for i, s := range specs {
+		rep.Parties[i].Strategy = s.String()
+	}
+	if cmd.Bool("json") {
+		return writeJSON(os.Stdout, rep)
+	}
+	printRun(os.Stdout, sc, rep)
+	return nil
+}
+
+func partyIDs(sc *scenario.Scenario) []string {
+	ids := make([]string, len(sc.Parties))
+	for i, p := range sc.Parties {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// protocolNames lists the protocols run accepts.
+func protocolNames() []string {
+	names := make([]string, 0, len(protocols))
+	for n := range protocols {
+		names = append(names, n)
+	}
+	return sortedKeys(protocols)
+}
+
+// protocols maps a protocol name to its mechanism constructor.
+var protocols = map[string]func() mechanism.Mechanism{
+	"sao": func() mechanism.Mechanism { return mechanism.NewSAO() },
+}
+
+// runResult is a finished negotiation with the facts judge needs.
+type runResult struct {
+	res     mechanism.Result
+	elapsed time.Duration
+}
+
+// negotiate runs one negotiation, writing its trace to w when w is non-nil.
+func negotiate(ctx context.Context, rc runConfig, w io.Writer, key ed25519.PrivateKey) (runResult, error) {
+	mk, ok := protocols[rc.protocol]
+	if !ok {
+		return runResult{}, usagef("unknown protocol %q (known: %s)", rc.protocol, strings.Join(protocolNames(), ", "))
+	}
+	sc := rc.sc
+	parties := make([]mechanism.Party, len(rc.specs))
+	for i, s := range rc.specs {
+		a, err := strategy.New(s.Name, s.Params)
+		if err != nil {
+			return runResult{}, usagef("--parties: %v", err)
+		}
+		parties[i] = a
+	}
+	cfg := &sim.Config{Mechanism: mk(), Space: sc.Space, Profiles: sc.Profiles(), Parties: parties, Deadline: rc.dl, Seed: rc.seed}
+	var rw *record.Writer
+	if w != nil {
+		roles := make([]string, len(rc.specs))
+		for i, s := range rc.specs {
+			roles[i] = s.String()
+		}
+		h := record.Header{Scenario: sc.ID, Protocol: rc.protocol, Parties: partyIDs(sc), Roles: roles, Seed: rc.seed, Rounds: rc.dl.Rounds}
+		if rc.dl.Time > 0 {
+			h.Time = rc.dl.Time.String()
+		}
+		rw = record.NewWriter(w, sc.Space, h)
+		cfg.Observer = rw
+	}
+	start := time.Now()
+	res, err := sim.Run(ctx, cfg)
+	if err != nil {
+		return runResult{}, err
+	}
+	el := time.Since(start)
+	if rw != nil {
+		if err := rw.Close(key); err != nil {
+			return runResult{}, fmt.Errorf("--trace: %w", err)
+		}
+	}
+	return runResult{res: res, elapsed: el}, nil
+}
