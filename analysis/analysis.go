@@ -1,0 +1,233 @@
+// Package analysis judges a negotiation problem and its outcomes: the exact
+// Pareto frontier, the Nash and Kalai–Smorodinsky solutions (textbook and the
+// GENIUS variants, each named for what it computes), maximum social welfare,
+// the egalitarian point, opposition, and distances of any agreement to the
+// frontier and to Nash.
+//
+// [Analyze] enumerates an enumerable outcome space once, keeps only the
+// outcomes that may still be Pareto-optimal (in flat arrays of dense indices
+// and utilities, never one slice per outcome), and derives every solution
+// concept from the frontier ([Solve]). Every definition, with its source and
+// its tie rule, is in docs/analysis.md.
+package analysis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/backchannel/backchannel/outcome"
+	"github.com/backchannel/backchannel/preference"
+)
+
+// DefaultMaxPoints is the number of mutually non-dominated candidates
+// [Analyze] holds at most unless Options says otherwise: 4 Mi points.
+const DefaultMaxPoints = 1 << 22
+
+// ErrFrontierTooLarge is returned (wrapped) when the Pareto frontier, or a
+// set of mutually non-dominated candidates met on the way to it, holds more
+// points than Options.MaxPoints allows. Raise MaxPoints, or use a
+// non-enumerating frontier algorithm.
+var ErrFrontierTooLarge = errors.New("analysis: the Pareto frontier is too large to hold")
+
+// Options says which outcomes count and how much work Analyze may do. The
+// zero value honours red lines and feasibility rules, enumerates up to
+// outcome.MaxEnumerable outcomes and holds up to DefaultMaxPoints frontier
+// points.
+type Options struct {
+	// IgnoreConstraints drops every party's red lines and the space's
+	// feasibility rules: the "linear utilities only" reading that GENIUS can
+	// express. Report.Feasible still counts the outcomes that satisfy the
+	// rules.
+	IgnoreConstraints bool
+	// Limit is the largest outcome count Analyze enumerates; 0 means
+	// outcome.MaxEnumerable. A larger space gives an error wrapping
+	// outcome.ErrTooLarge.
+	Limit int64
+	// MaxPoints bounds the frontier (and the candidate sets held while
+	// computing it); 0 means DefaultMaxPoints. Exceeding it gives an error
+	// wrapping ErrFrontierTooLarge.
+	MaxPoints int
+}
+
+// Point is an outcome together with every party's utility of it, in party
+// order. Points handed out by this package are read-only.
+type Point struct {
+	Outcome outcome.Outcome
+	Utility []float64
+}
+
+// Report is the analysis of one outcome space under one list of profiles.
+//
+// The admissible outcomes are those the options let count: with constraints
+// honoured, the outcomes that satisfy every feasibility rule and cross no
+// party's red line; with IgnoreConstraints, all outcomes. The frontier and
+// every solution are taken over the admissible outcomes; an outcome is
+// acceptable to all when it is admissible and every party's utility reaches
+// its reservation value (uᵢ ≥ rvᵢ within preference.Tolerance).
+type Report struct {
+	// Parties is the number of profiles analysed.
+	Parties int
+	// IgnoredConstraints records Options.IgnoreConstraints.
+	IgnoredConstraints bool
+	// Outcomes counts every outcome of the space.
+	Outcomes int64
+	// Feasible counts the outcomes that satisfy every feasibility rule
+	// (whatever the options say).
+	Feasible int64
+	// Admissible counts the admissible outcomes (see the type's comment).
+	Admissible int64
+	// Acceptable counts the outcomes acceptable to all parties.
+	Acceptable int64
+	// Reservation holds each party's reservation value.
+	Reservation []float64
+	// Pareto is the exact Pareto frontier over the admissible outcomes: every
+	// outcome that no admissible outcome weakly improves for all parties and
+	// strictly for one. Outcomes with equal utility vectors all stay (as in
+	// GENIUS). Sorted by party 0's utility ascending, then party 1's, …, then
+	// dense outcome index ascending: for two parties, party 1's utility
+	// descends along it.
+	Pareto []Point
+	// Solutions holds the solution concepts taken over Pareto (see Solve).
+	Solutions
+	// Opposition is the smallest Euclidean distance from an admissible
+	// outcome's utility vector to (1, …, 1) (GENIUS's
+	// BidSpace/MultilateralAnalysis "opposition"); +Inf if no outcome is
+	// admissible.
+	Opposition float64
+}
+
+// Analyze enumerates every outcome of sp and returns its analysis under the
+// given profiles (one per party, in party order, each already prepared for
+// sp with Profile.Prepare: an unprepared profile is a programmer error).
+//
+// It returns an error wrapping outcome.ErrTooLarge if sp has more outcomes
+// than opts.Limit, one wrapping ErrFrontierTooLarge if the frontier outgrows
+// opts.MaxPoints, ctx.Err() if ctx is cancelled (checked every 65,536
+// outcomes), and an error naming the profile if a profile does not fit sp.
+//
+// Cost: memory O(frontier + candidates), never O(N). Two parties: two passes
+// over the N outcomes; the first records, in 4,096 cells of u₀, the best u₁
+// of each cell, and the second keeps only the outcomes that no point of a
+// higher cell dominates; the few candidates are then reduced by a sort and
+// a sweep, O(c log c) (Kung, Luccio & Preparata 1975). More parties: one
+// pass, candidates compacted by sort-filter-skyline, O(c log c + c·F·n)
+// (Chomicki, Godfrey, Gryz & Liang 2003).
+func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile, opts Options) (*Report, error) {
+	if sp == nil {
+		return nil, errors.New("analysis: no outcome space given")
+	}
+	n := len(profiles)
+	if n == 0 {
+		return nil, errors.New("analysis: no profiles given; pass one per party")
+	}
+	for i, p := range profiles {
+		if err := checkProfile(sp, p); err != nil {
+			return nil, fmt.Errorf("analysis: party %d: %w", i+1, err)
+		}
+	}
+	if err := sp.CheckEnumerable(opts.Limit); err != nil {
+		return nil, fmt.Errorf("analysis: %w; analyse a smaller space or raise the limit", err)
+	}
+	maxPts := opts.MaxPoints
+	if maxPts <= 0 {
+		maxPts = DefaultMaxPoints
+	}
+	r := &Report{Parties: n, IgnoredConstraints: opts.IgnoreConstraints, Opposition: math.Inf(1)}
+	r.Reservation = make([]float64, n)
+	for i, p := range profiles {
+		r.Reservation[i] = p.Reservation
+	}
+
+	sc := scanner{sp: sp, profiles: profiles, ignore: opts.IgnoreConstraints}
+	sc.redLines = !opts.IgnoreConstraints && anyRedLines(profiles)
+	c := newCandidates(n, maxPts)
+	bestOpp := math.Inf(1)
+	var grid *grid2
+	if n == 2 {
+		grid = newGrid2(profiles[0])
+	}
+	var addErr error
+	err := sc.run(ctx, func(idx int64, u []float64) {
+		r.Admissible++
+		acc := true
+		var d float64
+		for i, p := range profiles {
+			acc = acc && p.Reaches(u[i])
+			d += (1 - u[i]) * (1 - u[i])
+		}
+		if acc {
+			r.Acceptable++
+		}
+		bestOpp = min(bestOpp, d)
+		if grid != nil {
+			grid.observe(u[0], u[1])
+		} else if addErr == nil {
+			addErr = c.add(idx, u)
+		}
+	}, &r.Outcomes, &r.Feasible)
+	if err == nil && grid != nil && r.Admissible > 0 {
+		// Second pass: only the outcomes no point of a higher u₀ cell
+		// dominates can be on the frontier.
+		grid.finish()
+		err = sc.run(ctx, func(idx int64, u []float64) {
+			if addErr == nil && grid.mayBeOptimal(u[0], u[1]) {
+				addErr = c.add(idx, u)
+			}
+		}, nil, nil)
+	}
+	if err == nil {
+		err = addErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := c.compact(); err != nil {
+		return nil, err
+	}
+	r.Opposition = math.Sqrt(bestOpp)
+	r.Pareto = c.points(sp)
+	r.Solutions = Solve(r.Pareto, r.Reservation)
+	return r, nil
+}
+
+func checkProfile(sp *outcome.Space, p *preference.Profile) error {
+	if p == nil {
+		return errors.New("nil profile")
+	}
+	if p.Custom == nil && len(p.Issues) != sp.NumIssues() {
+		return fmt.Errorf("profile %q has %d issues, the space has %d; prepare it for this space", p.Name, len(p.Issues), sp.NumIssues())
+	}
+	if p.RedLines != nil && len(p.RedLines) != sp.NumIssues() {
+		return fmt.Errorf("profile %q: red lines cover %d issues, the space has %d", p.Name, len(p.RedLines), sp.NumIssues())
+	}
+	if p.Custom == nil {
+		for i := range p.Issues {
+			if len(p.Issues[i].Eval) != sp.Issues[i].Len() {
+				return fmt.Errorf("profile %q: issue %q has %d evaluations for %d values", p.Name, sp.Issues[i].Name, len(p.Issues[i].Eval), sp.Issues[i].Len())
+			}
+		}
+	}
+	return nil
+}
+
+func anyRedLines(ps []*preference.Profile) bool {
+	for _, p := range ps {
+		if p.HasRedLines() {
+			return true
+		}
+	}
+	return false
+}
+
+// Utilities writes every profile's utility of o into dst (grown to
+// len(profiles)) and returns it: the utility vector of an agreement, ready
+// for the distance methods of Report.
+func Utilities(profiles []*preference.Profile, o outcome.Outcome, dst []float64) []float64 {
+	dst = dst[:0]
+	for _, p := range profiles {
+		dst = append(dst, p.Utility(o))
+	}
+	return dst
+}
