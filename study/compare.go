@@ -17,52 +17,14 @@ import (
 	"github.com/backchannel/backchannel/mediator"
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/preference"
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/sim"
 	"github.com/backchannel/backchannel/strategy"
-	"github.com/backchannel/backchannel/voting"
 )
 
-// Protocol is one way of holding the talks: a mechanism, its mediator (nil
-// for direct talks) and how the parties vote on texts.
-type Protocol struct {
-	Name     string
-	Rounds   int // deadline in rounds (texts, turns or proposals)
-	Mech     func() mechanism.Mechanism
-	Mediator func() mechanism.Party // nil: no mediator
-	// Voter, when set, gives every party this voter for Vote requests.
-	Voter func() voting.Voter
-}
-
-// Protocols returns the protocols compare runs: direct talks (SAO), shuttle
-// talks with a plain relay and with a bridging mediator, the single text
-// with each mediator, feedback mediation, direct talks and the annealed
-// single text each followed by post-settlement improvement, and the
-// arbitration reference. rounds is the deadline of the talks in SAO rounds;
-// the single text and feedback get 20 proposals per round.
-func Protocols(rounds int) []Protocol {
-	hill := func() voting.Voter { return &voting.HillClimber{} }
-	texts := 20 * rounds
-	med := func(name string) func() mechanism.Party {
-		return func() mechanism.Party { m, _ := mediator.New(name, nil); return m }
-	}
-	return []Protocol{
-		{Name: "direct (sao)", Rounds: rounds, Mech: func() mechanism.Mechanism { return mechanism.NewSAO() }},
-		{Name: "shuttle/relay", Rounds: rounds, Mech: func() mechanism.Mechanism { return mechanism.NewShuttle() }, Mediator: med("relay")},
-		{Name: "shuttle/bridge", Rounds: rounds, Mech: func() mechanism.Mechanism { return mechanism.NewShuttle() }, Mediator: med("bridge")},
-		{Name: "single-text/random-flip", Rounds: texts, Mech: func() mechanism.Mechanism { return mechanism.NewSingleText() }, Mediator: med("random-flip"), Voter: hill},
-		{Name: "single-text/hill-climb", Rounds: texts, Mech: func() mechanism.Mechanism { return mechanism.NewSingleText() }, Mediator: med("hill-climb"), Voter: hill},
-		{Name: "single-text/annealer", Rounds: texts, Mech: func() mechanism.Mechanism { return mechanism.NewSingleText() }, Mediator: med("annealer"), Voter: hill},
-		{Name: "feedback/learner", Rounds: texts, Mech: func() mechanism.Mechanism { return mechanism.NewFeedback() }, Mediator: med("learner"), Voter: hill},
-		{Name: "direct+post-settlement", Rounds: rounds, Mech: func() mechanism.Mechanism { return mechanism.NewPostSettlement(mechanism.NewSAO(), 0) },
-			Mediator: func() mechanism.Party { return &mediator.Phased{Improver: &mediator.Improver{}} }},
-		{Name: "single-text/annealer+post-settlement", Rounds: texts, Mech: func() mechanism.Mechanism {
-			return mechanism.NewPostSettlement(mechanism.NewSingleText(), 0)
-		}, Mediator: func() mechanism.Party {
-			return &mediator.Phased{Talks: &mediator.Annealer{}, Improver: &mediator.Improver{}}
-		}, Voter: hill},
-		{Name: "arbitration (reference)", Rounds: 1, Mech: func() mechanism.Mechanism { return mechanism.NewArbitration() }, Mediator: med("arbitrator"), Voter: hill},
-	}
-}
+// Protocols returns the protocols compare runs: every registered protocol
+// (package protocol), direct talks first and the arbitration reference last.
+func Protocols() []protocol.Protocol { return protocol.All() }
 
 // Problem is what the parties negotiate about: the space and, in party
 // order, the profiles they negotiate with and the profiles their outcomes
@@ -180,7 +142,7 @@ func (tr *tracer) Observe(e *mechanism.Event) {
 // Compare runs every protocol on pr for seeds 1..seeds and summarises the
 // results. Party faults and mediator faults are counted and listed, never
 // fatal. Progress lines go to progress (may be nil).
-func Compare(ctx context.Context, pr *Problem, protocols []Protocol, seeds int, progress io.Writer) (*Result, error) {
+func Compare(ctx context.Context, pr *Problem, protocols []protocol.Protocol, rounds, seeds int, progress io.Writer) (*Result, error) {
 	ref, err := NewReference(pr.Space, pr.Profiles)
 	if err != nil {
 		return nil, err
@@ -196,7 +158,7 @@ func Compare(ctx context.Context, pr *Problem, protocols []Protocol, seeds int, 
 		}
 		row := Row{Protocol: proto.Name, Runs: seeds}
 		utils := make([][]float64, n)
-		var welfare, dp, dn, rounds []float64
+		var welfare, dp, dn, used []float64
 		agreed := 0
 		for seed := 1; seed <= seeds; seed++ {
 			parties := make([]mechanism.Party, n)
@@ -205,21 +167,16 @@ func Compare(ctx context.Context, pr *Problem, protocols []Protocol, seeds int, 
 				if err != nil {
 					return nil, err
 				}
-				if proto.Voter != nil {
-					p = &voting.Party{Inner: p, Voter: proto.Voter()}
-				}
+				p = proto.Wrap(p)
 				if pr.Wrap != nil {
 					p = pr.Wrap(i, p)
 				}
 				parties[i] = p
 			}
-			var med mechanism.Party
-			if proto.Mediator != nil {
-				med = proto.Mediator()
-			}
-			cfg := &sim.Config{Mechanism: proto.Mech(), Space: pr.Space, Profiles: pr.Profiles, Parties: parties,
-				Mediator: med, Confidential: med != nil && mediator.NeedsConfidential(med),
-				Deadline: mechanism.Deadline{Rounds: proto.Rounds}, Seed: uint64(seed)}
+			med, confidential := proto.NewMediator()
+			cfg := &sim.Config{Mechanism: proto.New(), Space: pr.Space, Profiles: pr.Profiles, Parties: parties,
+				Mediator: med, Confidential: confidential,
+				Deadline: mechanism.Deadline{Rounds: proto.Rounds(rounds)}, Seed: uint64(seed)}
 			var tr *tracer
 			if seed == 1 {
 				tr = &tracer{ps: pr.Profiles, sp: pr.Space}
@@ -232,7 +189,7 @@ func Compare(ctx context.Context, pr *Problem, protocols []Protocol, seeds int, 
 			if tr != nil {
 				row.Trace = tr.pts
 			}
-			rounds = append(rounds, float64(r.Rounds))
+			used = append(used, float64(r.Rounds))
 			if r.Status == mechanism.Failed {
 				who := fmt.Sprintf("party %d", r.Fault.Party)
 				if r.Fault.Party == mechanism.MediatorRole {
@@ -262,7 +219,7 @@ func Compare(ctx context.Context, pr *Problem, protocols []Protocol, seeds int, 
 		for i := range utils {
 			row.Utility = append(row.Utility, meanCI(utils[i]))
 		}
-		row.Welfare, row.DistPareto, row.DistNash, row.Rounds = meanCI(welfare), meanCI(dp), meanCI(dn), meanCI(rounds)
+		row.Welfare, row.DistPareto, row.DistNash, row.Rounds = meanCI(welfare), meanCI(dp), meanCI(dn), meanCI(used)
 		res.Rows = append(res.Rows, row)
 		if progress != nil {
 			fmt.Fprintf(progress, "%s: %-40s agreement %3.0f%%  welfare %.3f\n", pr.Name, proto.Name, 100*row.Agreement.Mean, row.Welfare.Mean)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/preference"
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/scenario"
 	"github.com/backchannel/backchannel/themes"
 )
@@ -99,11 +100,11 @@ func ProblemFor(s *scenario.Scenario, st Setting, names []string) (*Problem, err
 // shuttle talks with bridging, the annealed single text, feedback
 // mediation, direct talks with post-settlement improvement, and the
 // arbitration reference.
-func StudyProtocols(rounds int) []Protocol {
-	var out []Protocol
-	for _, p := range Protocols(rounds) {
+func StudyProtocols() []protocol.Protocol {
+	var out []protocol.Protocol
+	for _, p := range protocol.All() {
 		switch p.Name {
-		case "direct (sao)", "shuttle/bridge", "single-text/annealer", "feedback/learner", "direct+post-settlement", "arbitration (reference)":
+		case "sao", "shuttle/bridge", "single-text/annealer", "feedback/learner", "sao+post-settlement", "arbitration":
 			out = append(out, p)
 		}
 	}
@@ -123,7 +124,7 @@ func IranUS(ctx context.Context, s *scenario.Scenario, names []string, seeds int
 		if err != nil {
 			return nil, fmt.Errorf("setting %q: %w", st.Name, err)
 		}
-		r, err := Compare(ctx, pr, StudyProtocols(rounds), seeds, progress)
+		r, err := Compare(ctx, pr, StudyProtocols(), rounds, seeds, progress)
 		if err != nil {
 			return nil, fmt.Errorf("setting %q: %w", st.Name, err)
 		}
@@ -140,7 +141,7 @@ func Summary(rs []*Result) string {
 	for _, r := range rs {
 		var direct *Row
 		for i := range r.Rows {
-			if r.Rows[i].Protocol == "direct (sao)" {
+			if r.Rows[i].Protocol == "sao" {
 				direct = &r.Rows[i]
 			}
 		}

@@ -70,7 +70,7 @@ func compareAction(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	pr.Party = specParties(specs)
-	res, err := study.Compare(ctx, pr, study.Protocols(rounds), seeds, os.Stderr)
+	res, err := study.Compare(ctx, pr, study.Protocols(), rounds, seeds, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/record"
 	"github.com/backchannel/backchannel/scenario"
 	"github.com/backchannel/backchannel/sim"
@@ -28,7 +29,7 @@ func init() {
 			"Nash point and the Kalai–Smorodinsky point.\n\n" +
 			"Example:\n  backchannel run --protocol sao --parties boulware,conceder --deadline-rounds 200 --seed 7",
 		Flags: append(scenarioFlags(),
-			&cli.StringFlag{Name: "protocol", Value: "sao", Usage: "protocol: " + strings.Join(protocolNames(), ", ")},
+			&cli.StringFlag{Name: "protocol", Value: "sao", Usage: "protocol: " + strings.Join(protocol.Names(), ", ") + " (short: direct, shuttle, single-text, feedback, post-settlement)"},
 			&cli.StringSliceFlag{Name: "parties", Aliases: []string{"p"}, Value: []string{"conceder", "linear"},
 				Usage: "one strategy per party, in party order: NAME or NAME:KEY=VALUE (see 'backchannel strategies')"},
 			&cli.IntFlag{Name: "deadline-rounds", Usage: "deadline in rounds (default: the scenario's suggestion, else 100)"},
@@ -102,7 +103,8 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	rep.Protocol, rep.Seed, rep.DeadlineRounds = rc.protocol, rc.seed, rc.dl.Rounds
+	proto, _ := protocol.Lookup(rc.protocol)
+	rep.Protocol, rep.Seed, rep.DeadlineRounds = proto.Name, rc.seed, rc.dl.Rounds
 	for i, s := range specs {
 		rep.Parties[i].Strategy = s.String()
 	}
@@ -121,20 +123,6 @@ func partyIDs(sc *scenario.Scenario) []string {
 	return ids
 }
 
-// protocolNames lists the protocols run accepts.
-func protocolNames() []string {
-	names := make([]string, 0, len(protocols))
-	for n := range protocols {
-		names = append(names, n)
-	}
-	return sortedKeys(protocols)
-}
-
-// protocols maps a protocol name to its mechanism constructor.
-var protocols = map[string]func() mechanism.Mechanism{
-	"sao": func() mechanism.Mechanism { return mechanism.NewSAO() },
-}
-
 // runResult is a finished negotiation with the facts judge needs.
 type runResult struct {
 	res     mechanism.Result
@@ -143,9 +131,9 @@ type runResult struct {
 
 // negotiate runs one negotiation, writing its trace to w when w is non-nil.
 func negotiate(ctx context.Context, rc runConfig, w io.Writer, key ed25519.PrivateKey) (runResult, error) {
-	mk, ok := protocols[rc.protocol]
-	if !ok {
-		return runResult{}, usagef("unknown protocol %q (known: %s)", rc.protocol, strings.Join(protocolNames(), ", "))
+	proto, err := protocol.Lookup(rc.protocol)
+	if err != nil {
+		return runResult{}, usagef("--protocol: %v", err)
 	}
 	sc := rc.sc
 	parties := make([]mechanism.Party, len(rc.specs))
@@ -154,16 +142,23 @@ func negotiate(ctx context.Context, rc runConfig, w io.Writer, key ed25519.Priva
 		if err != nil {
 			return runResult{}, usagef("--parties: %v", err)
 		}
-		parties[i] = a
+		parties[i] = proto.Wrap(a)
 	}
-	cfg := &sim.Config{Mechanism: mk(), Space: sc.Space, Profiles: sc.Profiles(), Parties: parties, Deadline: rc.dl, Seed: rc.seed}
+	med, confidential := proto.NewMediator()
+	dl := rc.dl
+	dl.Rounds = proto.Rounds(dl.Rounds)
+	cfg := &sim.Config{Mechanism: proto.New(), Space: sc.Space, Profiles: sc.Profiles(), Parties: parties,
+		Mediator: med, Confidential: confidential, Deadline: dl, Seed: rc.seed}
 	var rw *record.Writer
 	if w != nil {
 		roles := make([]string, len(rc.specs))
 		for i, s := range rc.specs {
 			roles[i] = s.String()
 		}
-		h := record.Header{Scenario: sc.ID, Protocol: rc.protocol, Parties: partyIDs(sc), Roles: roles, Seed: rc.seed, Rounds: rc.dl.Rounds}
+		h := record.Header{Scenario: sc.ID, Protocol: proto.Name, Parties: partyIDs(sc), Roles: roles, Seed: rc.seed, Rounds: dl.Rounds}
+		if med != nil {
+			h.Mediator = proto.Name
+		}
 		if rc.dl.Time > 0 {
 			h.Time = rc.dl.Time.String()
 		}
