@@ -194,3 +194,14 @@ func (x *Executor) score(p *Prepared, r *store.Result, agreement []int32, faulty
 	}
 	r.ParetoDistance, r.NashDistance = p.distances(point)
 }
+
+// Failed returns the result of job j, on this scenario, that could not be
+// run at all (reason says why): no agreement, every party scores its
+// reservation value, the fault is attributed to WorkerFault.
+func (p *Prepared) Failed(j *Job, reason string) store.Result {
+	r := store.Result{JobID: j.ID, Plan: j.Plan, Scenario: j.Scenario, ScenarioKey: j.ScenarioKey, Protocol: j.Protocol,
+		Roles: p.Info.Roles, Strategies: j.Strategies, Repetition: j.Repetition, Seed: j.Seed,
+		Status: mechanism.Failed.String(), Fault: reason, FaultRole: WorkerFault}
+	(&Executor{}).score(p, &r, nil, -1, 0)
+	return r
+}

@@ -1,0 +1,177 @@
+package distributed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/backchannel/backchannel/store"
+	"github.com/backchannel/backchannel/tournament"
+)
+
+// Coordinate runs t on remote workers: it publishes every job st has no
+// result for, stores the results as they come back, and returns when every
+// job of t has a stored result (or ctx ends). Like tournament.Run it can be
+// stopped and started again at any point: it republishes only what is
+// missing. o.Workers is ignored; o.Batch and o.Progress are used as there.
+func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st store.Store, o tournament.Options) (tournament.Progress, error) {
+	if cfg.Name == "" {
+		cfg.Name = "backchannel-coordinator"
+	}
+	cn, err := connect(ctx, &cfg)
+	if err != nil {
+		return tournament.Progress{}, err
+	}
+	defer cn.close()
+	if o.Batch <= 0 {
+		o.Batch = 256
+	}
+	pending, err := tournament.Pending(ctx, t, st)
+	if err != nil {
+		return tournament.Progress{}, err
+	}
+	pg := tournament.Progress{Total: len(t.Jobs), Done: len(t.Jobs) - len(pending), Skipped: len(t.Jobs) - len(pending), Started: time.Now()}
+	if o.Progress != nil {
+		o.Progress(pg)
+	}
+	if len(pending) == 0 {
+		return pg, nil
+	}
+	remaining := make(map[string]*tournament.Job, len(pending))
+	for i := range pending {
+		remaining[pending[i].ID] = &pending[i]
+	}
+
+	// Scenarios first, so that no worker sees a job it cannot run.
+	for key, p := range t.Scenarios {
+		if _, err := cn.kv.Put(ctx, key, p.Data); err != nil {
+			return pg, fmt.Errorf("NATS: store scenario %s: %w", p.Scenario.ID, err)
+		}
+	}
+	if _, err := cn.js.CreateOrUpdateConsumer(ctx, cfg.jobsStream(), jetstream.ConsumerConfig{
+		Durable: workersConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: cfg.AckWait,
+		MaxDeliver: cfg.MaxDeliver, MaxAckPending: -1, FilterSubject: cfg.Prefix + ".jobs.>",
+	}); err != nil {
+		return pg, fmt.Errorf("NATS: workers consumer: %w", err)
+	}
+	results, err := cn.js.CreateOrUpdateConsumer(ctx, cfg.resultsStream(), jetstream.ConsumerConfig{
+		Durable: "coordinator-" + t.ID, AckPolicy: jetstream.AckExplicitPolicy, AckWait: time.Minute,
+		MaxAckPending: -1, FilterSubject: cfg.resultSubject(t.ID),
+	})
+	if err != nil {
+		return pg, fmt.Errorf("NATS: results consumer: %w", err)
+	}
+	// Jobs that exhausted their deliveries: recorded as failures.
+	poison := make(chan uint64, 64)
+	sub, err := cn.nc.Subscribe(fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", cfg.jobsStream(), workersConsumer), func(m *nats.Msg) {
+		var adv struct {
+			StreamSeq uint64 `json:"stream_seq"`
+		}
+		if json.Unmarshal(m.Data, &adv) == nil && adv.StreamSeq > 0 {
+			select {
+			case poison <- adv.StreamSeq:
+			default:
+			}
+		}
+	})
+	if err != nil {
+		return pg, fmt.Errorf("NATS: advisories: %w", err)
+	}
+	defer sub.Unsubscribe()
+
+	subject := cfg.jobSubject(t.ID)
+	for i := range pending {
+		data, err := json.Marshal(&pending[i])
+		if err != nil {
+			return pg, err
+		}
+		if _, err := cn.js.PublishAsync(subject, data, jetstream.WithMsgID(pending[i].ID)); err != nil {
+			return pg, fmt.Errorf("NATS: publish job %s: %w", pending[i].ID, err)
+		}
+	}
+	select {
+	case <-cn.js.PublishAsyncComplete():
+	case <-ctx.Done():
+		return pg, context.Cause(ctx)
+	}
+
+	batch := make([]store.Result, 0, o.Batch)
+	msgs := make([]jetstream.Msg, 0, o.Batch)
+	for len(remaining) > 0 {
+		if err := ctx.Err(); err != nil {
+			return pg, context.Cause(ctx)
+		}
+		batch, msgs = batch[:0], msgs[:0]
+		fb, err := results.Fetch(o.Batch, jetstream.FetchMaxWait(250*time.Millisecond))
+		if err != nil {
+			return pg, fmt.Errorf("NATS: fetch results: %w", err)
+		}
+		for m := range fb.Messages() {
+			r, err := decodeResult(m.Data())
+			if err != nil || r.JobID == "" {
+				m.Term() // not a result: never deliver it again
+				continue
+			}
+			batch = append(batch, r)
+			msgs = append(msgs, m)
+		}
+		if err := fb.Error(); err != nil && ctx.Err() == nil {
+			return pg, fmt.Errorf("NATS: fetch results: %w", err)
+		}
+	drain:
+		for {
+			select {
+			case seq := <-poison:
+				if r, ok := poisoned(ctx, cn, seq, t, remaining, cfg.MaxDeliver); ok {
+					batch = append(batch, r)
+				}
+			default:
+				break drain
+			}
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		// Durable first, acknowledged second: a crash in between only
+		// redelivers results that are then skipped as already stored.
+		if _, err := st.Put(context.WithoutCancel(ctx), batch); err != nil {
+			return pg, err
+		}
+		for _, m := range msgs {
+			m.Ack()
+		}
+		for i := range batch {
+			if _, ok := remaining[batch[i].JobID]; ok {
+				delete(remaining, batch[i].JobID)
+				pg.Done++
+				if batch[i].Fault != "" {
+					pg.Failed++
+				}
+			}
+		}
+		if o.Progress != nil {
+			o.Progress(pg)
+		}
+	}
+	cn.js.DeleteConsumer(context.WithoutCancel(ctx), cfg.resultsStream(), "coordinator-"+t.ID)
+	return pg, nil
+}
+
+// poisoned turns the job at stream sequence seq, which no worker survived,
+// into a failed result and removes it from the queue.
+func poisoned(ctx context.Context, cn *conn, seq uint64, t *tournament.Tournament, remaining map[string]*tournament.Job, tries int) (store.Result, bool) {
+	raw, err := cn.jobs.GetMsg(ctx, seq)
+	if err != nil {
+		return store.Result{}, false
+	}
+	var j tournament.Job
+	if json.Unmarshal(raw.Data, &j) != nil || j.Plan != t.ID || remaining[j.ID] == nil || t.Scenarios[j.ScenarioKey] == nil {
+		return store.Result{}, false
+	}
+	cn.jobs.DeleteMsg(ctx, seq)
+	return t.Scenarios[j.ScenarioKey].Failed(&j, fmt.Sprintf("delivered %d times and never finished: every worker that took it died or stalled", tries)), true
+}
