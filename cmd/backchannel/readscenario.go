@@ -1,13 +1,12 @@
 package main
 
 import (
+	"github.com/backchannel/backchannel/load"
 	"github.com/backchannel/backchannel/scenario"
 )
 
-// readScenario opens a scenario given as one or more paths.
+// readScenario opens a scenario given as one or more paths in any format
+// backchannel reads (native, GENIUS, GeniusWeb), detected from content.
 func readScenario(parts []string) (*scenario.Scenario, error) {
-	if len(parts) != 1 {
-		return nil, usagef("a scenario list needs the GENIUS/GeniusWeb reader")
-	}
-	return scenario.Load(parts[0])
+	return load.Scenario(parts...)
 }
