@@ -145,6 +145,9 @@ func parseAdditive(file string, root *node, d *Domain, p *preference.Profile) ([
 				used[idx] = true
 				continue
 			}
+			if d.issue(idx) < 0 && !d.objectives[idx] {
+				return errAt(file, is, fmt.Sprintf("the domain has no issue with index %d", idx))
+			}
 			w, has := weights[idx]
 			if !has {
 				// GENIUS creates no evaluator for an issue without weight and
@@ -235,10 +238,10 @@ func discreteEvaluator(file string, is *node, di *outcome.Issue) (preference.Iss
 		}
 		e, ok := javaDouble(es)
 		if !ok {
-			return preference.IssueUtility{}, nil, errAt(file, it, fmt.Sprintf("evaluation %q of value %q is not a finite number", es, v))
+			return preference.IssueUtility{}, nil, &Error{File: file, Line: it.line, Element: is.tag(), Problem: fmt.Sprintf("evaluation %q of value %q is not a finite number", es, v)}
 		}
 		if e < 0 {
-			return preference.IssueUtility{}, nil, errAt(file, it, fmt.Sprintf("evaluation %s of value %q is negative", es, v))
+			return preference.IssueUtility{}, nil, &Error{File: file, Line: it.line, Element: is.tag(), Problem: fmt.Sprintf("evaluation %s of value %q is negative", es, v)}
 		}
 		if prev, dup := evals[v]; dup {
 			if prev.eval != e {

@@ -299,7 +299,11 @@ func marshalProfile(sp *outcome.Space, kinds []outcome.Kind, party *scenario.Par
 					}
 					w.empty(3, "item", "index", strconv.Itoa(v+1), "value", name, "evaluation", num(e))
 				}
-				weight = iu.Weight * mx
+				if mx > 0 {
+					// GENIUS divides by the maximum; an all-zero issue
+					// keeps its weight and evaluates to 0 either way.
+					weight = iu.Weight * mx
+				}
 			case outcome.Integer:
 				n := numericEvaluator(is, iu)
 				a := issueAttrs(i, is, outcome.Integer)
