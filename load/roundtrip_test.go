@@ -20,15 +20,15 @@ func genNative(t *rapid.T) *scenario.Scenario {
 	b.WriteString("scenario: {id: rt}\nissues:\n")
 	n := rapid.IntRange(1, 4).Draw(t, "issues")
 	type iss struct {
-		name     string
-		values   []string
-		integer  bool
-		lo, hi   int
-		linear   []bool
-		slope    []float64
-		offset   []float64
-		evals    [][]float64
-		weights  []float64
+		name    string
+		values  []string
+		integer bool
+		lo, hi  int
+		linear  []bool
+		slope   []float64
+		offset  []float64
+		evals   [][]float64
+		weights []float64
 	}
 	issues := make([]iss, n)
 	for i := range issues {
