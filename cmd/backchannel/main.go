@@ -38,10 +38,11 @@ func newApp() *cli.Command {
 	return &cli.Command{
 		Name:  "backchannel",
 		Usage: "negotiation engine and workbench for indirect talks",
-		Description: "backchannel runs negotiations between strategy agents, remote agents and people —\n" +
-			"directly or through a mediator — and judges every outcome against the Pareto\n" +
-			"frontier, Nash and Kalai–Smorodinsky. Without --scenario, commands use the\n" +
-			"embedded Iran–US scenario.",
+		Description: "backchannel runs negotiations between strategy agents — directly, or indirectly\n" +
+			"through a mediator behind an information barrier — and judges every outcome\n" +
+			"against the Pareto frontier, Nash and Kalai–Smorodinsky. It reads GENIUS and\n" +
+			"GeniusWeb scenarios and runs tournaments on one machine or many. Without a\n" +
+			"scenario, commands use the embedded Iran–US scenario.",
 		Commands:              commands,
 		EnableShellCompletion: true,
 	}
