@@ -85,9 +85,10 @@ type Report struct {
 	// Pareto is the exact Pareto frontier over the admissible outcomes: every
 	// outcome that no admissible outcome weakly improves for all parties and
 	// strictly for one. Outcomes with equal utility vectors all stay (as in
-	// GENIUS). Sorted by party 0's utility ascending, then party 1's, …, then
-	// dense outcome index ascending: for two parties, party 1's utility
-	// descends along it.
+	// GENIUS). Sorted by party 0's utility ascending, then party 1's, …;
+	// outcomes with equal utility vectors in GENIUS 10.4's enumeration order
+	// (the first issue's value varies fastest, so the last issue's value is
+	// compared first). For two parties, party 1's utility descends along it.
 	Pareto []Point
 	// Solutions holds the solution concepts taken over Pareto (see Solve).
 	Solutions
@@ -142,7 +143,7 @@ func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Prof
 
 	sc := scanner{sp: sp, profiles: profiles, ignore: opts.IgnoreConstraints}
 	sc.redLines = !opts.IgnoreConstraints && anyRedLines(profiles)
-	c := newCandidates(n, maxPts)
+	c := newCandidates(sp, n, maxPts)
 	bestOpp := math.Inf(1)
 	var grid *grid2
 	if n == 2 {

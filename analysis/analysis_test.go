@@ -120,7 +120,19 @@ func bruteForce(sp *outcome.Space, ps []*preference.Profile, ignore bool) *brute
 			b.frontier = append(b.frontier, int64(k))
 		}
 	}
-	slices.SortStableFunc(b.frontier, func(x, y int64) int { return slices.Compare(b.u[x], b.u[y]) })
+	// Utilities ascending; equal vectors in GENIUS's order, the last issue's
+	// value compared first.
+	colex := func(x int64) []int32 {
+		o := sp.Decode(outcome.Index(x), sp.New())
+		slices.Reverse(o)
+		return o
+	}
+	slices.SortFunc(b.frontier, func(x, y int64) int {
+		if c := slices.Compare(b.u[x], b.u[y]); c != 0 {
+			return c
+		}
+		return slices.Compare(colex(x), colex(y))
+	})
 	return b
 }
 
@@ -174,7 +186,7 @@ func checkProblem(t *rapid.T, n int) {
 		t.Fatalf("frontier %v, brute force %v", got, b.frontier)
 	}
 	// The candidate set alone (no two-party pre-filter), compacted often.
-	c := newCandidates(n, DefaultMaxPoints)
+	c := newCandidates(sp, n, DefaultMaxPoints)
 	c.limit = rapid.IntRange(1, 8).Draw(t, "room")
 	for k, u := range b.u {
 		if b.admissible[k] {
@@ -328,7 +340,7 @@ func TestCompaction(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		c := newCandidates(n, DefaultMaxPoints)
+		c := newCandidates(sp, n, DefaultMaxPoints)
 		c.limit = 16
 		o := sp.New()
 		u := make([]float64, n)

@@ -19,6 +19,8 @@ type candidates struct {
 	u         []float64 // point k at u[k·n : (k+1)·n]
 	limit     int       // compact when len(idx) reaches limit
 	maxPoints int
+	sp        *outcome.Space
+	ta, tb    outcome.Outcome // tie-break buffers
 
 	// scratch reused by every compaction
 	perm []int32
@@ -33,8 +35,24 @@ type point2 struct {
 
 const initialLimit = 1 << 16
 
-func newCandidates(n, maxPoints int) *candidates {
-	return &candidates{n: n, limit: min(initialLimit, max(maxPoints, 1)), maxPoints: maxPoints}
+func newCandidates(sp *outcome.Space, n, maxPoints int) *candidates {
+	return &candidates{n: n, limit: min(initialLimit, max(maxPoints, 1)), maxPoints: maxPoints, sp: sp, ta: sp.New(), tb: sp.New()}
+}
+
+// tie orders two outcomes with equal utility vectors as GENIUS 10.4 lists
+// them: in the order of its BidIterator, where the first issue varies
+// fastest (compare the last issue's value first). Only exact ties reach it.
+func (c *candidates) tie(a, b int64) int {
+	if a == b {
+		return 0
+	}
+	oa, ob := c.sp.Decode(outcome.Index(a), c.ta), c.sp.Decode(outcome.Index(b), c.tb)
+	for i := len(oa) - 1; i >= 0; i-- {
+		if oa[i] != ob[i] {
+			return cmp.Compare(oa[i], ob[i])
+		}
+	}
+	return 0
 }
 
 func (c *candidates) len() int { return len(c.idx) }
@@ -58,7 +76,7 @@ func (c *candidates) add(idx int64, u []float64) error {
 }
 
 // compact replaces the set by its Pareto frontier, ordered by party 0's
-// utility ascending, then the next parties', then index ascending.
+// utility ascending, then the next parties', then in GENIUS order (tie).
 func (c *candidates) compact() error {
 	if c.n == 2 {
 		c.compact2()
@@ -89,7 +107,7 @@ func (c *candidates) compact2() {
 		if a.u1 != b.u1 {
 			return cmp.Compare(b.u1, a.u1)
 		}
-		return cmp.Compare(a.idx, b.idx)
+		return c.tie(a.idx, b.idx)
 	})
 	keep := ps[:0]
 	best := 0.0
@@ -108,7 +126,8 @@ func (c *candidates) compact2() {
 		}
 		i = j
 	}
-	// keep is u₀ descending; store it u₀ ascending, equal vectors by index.
+	// keep is u₀ descending; store it u₀ ascending, equal vectors in GENIUS
+	// order.
 	slices.Reverse(keep)
 	for lo := 0; lo < len(keep); {
 		hi := lo + 1
@@ -154,7 +173,7 @@ func (c *candidates) compactN() {
 				return cmp.Compare(ub[i], ua[i])
 			}
 		}
-		return cmp.Compare(c.idx[a], c.idx[b])
+		return c.tie(c.idx[a], c.idx[b])
 	})
 	var kept []int32
 	for _, k := range perm {
@@ -177,7 +196,7 @@ func (c *candidates) compactN() {
 				return cmp.Compare(ua[i], ub[i])
 			}
 		}
-		return cmp.Compare(c.idx[a], c.idx[b])
+		return c.tie(c.idx[a], c.idx[b])
 	})
 	idx := make([]int64, len(kept))
 	u := make([]float64, len(kept)*n)
