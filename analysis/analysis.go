@@ -95,8 +95,10 @@ type Report struct {
 	// Opposition is the smallest Euclidean distance from an admissible
 	// outcome's utility vector to (1, …, 1) (GENIUS's
 	// BidSpace/MultilateralAnalysis "opposition"); +Inf if no outcome is
-	// admissible.
+	// admissible. ANL 2023's differs: see Solutions.OppositionANL.
 	Opposition float64
+
+	sc scanner // what Distribution enumerates again
 }
 
 // Analyze enumerates every outcome of sp and returns its analysis under the
@@ -143,6 +145,7 @@ func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Prof
 
 	sc := scanner{sp: sp, profiles: profiles, ignore: opts.IgnoreConstraints}
 	sc.redLines = !opts.IgnoreConstraints && anyRedLines(profiles)
+	r.sc = sc
 	c := newCandidates(sp, n, maxPts)
 	bestOpp := math.Inf(1)
 	var grid *grid2

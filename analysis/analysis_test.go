@@ -203,7 +203,7 @@ func checkProblem(t *rapid.T, n int) {
 	}
 	// Every admissible outcome is dominated by or equal to a frontier point,
 	// and no admissible outcome dominates a frontier point.
-	oppo := math.Inf(1)
+	oppo, meanDist := math.Inf(1), 0.0
 	for k, u := range b.u {
 		if !b.admissible[k] {
 			continue
@@ -219,9 +219,21 @@ func checkProblem(t *rapid.T, n int) {
 		if !covered {
 			t.Fatalf("outcome %d %v is neither on nor below the frontier", k, u)
 		}
-		if d, _ := r.DistanceToPareto(u); slices.Contains(b.frontier, int64(k)) && d != 0 {
+		d, _ := r.DistanceToPareto(u)
+		if slices.Contains(b.frontier, int64(k)) && d != 0 {
 			t.Fatalf("frontier outcome %d at distance %v from the frontier", k, d)
 		}
+		naive := math.Inf(1)
+		for _, p := range r.Pareto {
+			naive = min(naive, Distance(u, p.Utility))
+		}
+		if d != naive {
+			t.Fatalf("outcome %d %v: distance to the frontier %v, naive %v", k, u, d, naive)
+		}
+		meanDist += d
+	}
+	if dist, err := r.Distribution(context.Background()); err != nil || (r.Admissible > 0 && math.Abs(dist-meanDist/float64(r.Admissible)) > 1e-12) || (r.Admissible == 0 && !math.IsNaN(dist)) {
+		t.Fatalf("distribution %v (%v), brute force %v", dist, err, meanDist/float64(r.Admissible))
 	}
 	if math.Abs(oppo-r.Opposition) > 1e-12 && !(math.IsInf(oppo, 1) && math.IsInf(r.Opposition, 1)) {
 		t.Fatalf("opposition %v, brute force %v", r.Opposition, oppo)

@@ -49,6 +49,11 @@ type Solutions struct {
 	// MaxWelfareGenius is GENIUS 10.4's "social welfare point": the largest
 	// Σuᵢ over the whole frontier, points below a reservation value included.
 	MaxWelfareGenius *Point
+	// OppositionANL is the "opposition" of the ANAC 2023 Automated
+	// Negotiation League's specials.json: the Euclidean distance from
+	// KalaiGenius to (1, …, 1) (not the smallest distance of any outcome,
+	// which is Report.Opposition); +Inf for an empty frontier.
+	OppositionANL float64
 }
 
 // Solve computes every solution concept over a Pareto frontier (in frontier
@@ -57,7 +62,7 @@ type Solutions struct {
 // frontier point, so maxima over the frontier are maxima over all acceptable
 // outcomes. O(F·n). The returned points alias pareto's elements.
 func Solve(pareto []Point, rv []float64) Solutions {
-	var s Solutions
+	s := Solutions{OppositionANL: math.Inf(1)}
 	var (
 		bestNash, bestKalai, bestEgal, bestWelfare = math.Inf(-1), math.Inf(-1), math.Inf(-1), math.Inf(-1)
 		wNash, wKalai, wEgal                       float64
@@ -121,6 +126,13 @@ func Solve(pareto []Point, rv []float64) Solutions {
 		if better(egal, w, bestEgal, wEgal) {
 			bestEgal, wEgal, s.Egalitarian = egal, w, p
 		}
+	}
+	if s.KalaiGenius != nil {
+		var d float64
+		for _, v := range s.KalaiGenius.Utility {
+			d += (1 - v) * (1 - v)
+		}
+		s.OppositionANL = math.Sqrt(d)
 	}
 	return s
 }
