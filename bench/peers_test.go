@@ -1,0 +1,137 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/backchannel/backchannel/analysis"
+	"github.com/backchannel/backchannel/internal/corpus"
+	"github.com/backchannel/backchannel/load"
+	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/outcome"
+	"github.com/backchannel/backchannel/preference"
+	"github.com/backchannel/backchannel/protocol"
+	"github.com/backchannel/backchannel/sim"
+	"github.com/backchannel/backchannel/strategy"
+)
+
+// cube returns a 3-issue space of k values per issue with two opposed
+// linear profiles (party 0 prefers high values, party 1 low), reservation 0:
+// the setup NegMAS was timed on.
+func cube(tb testing.TB, k int) (*outcome.Space, []*preference.Profile) {
+	tb.Helper()
+	var issues []outcome.Issue
+	for i := range 3 {
+		vals := make([]string, k)
+		for v := range vals {
+			vals[v] = fmt.Sprint(v)
+		}
+		issues = append(issues, outcome.NewDiscrete(fmt.Sprintf("i%d", i), vals...))
+	}
+	sp, err := outcome.NewSpace(issues, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mk := func(w []float64, up bool) *preference.Profile {
+		p := &preference.Profile{Name: "p"}
+		for i := range 3 {
+			ev := make([]float64, k)
+			for v := range ev {
+				x := float64(v) / float64(k-1)
+				if !up {
+					x = 1 - x
+				}
+				ev[v] = x
+			}
+			p.Issues = append(p.Issues, preference.IssueUtility{Weight: w[i], Eval: ev})
+		}
+		if err := p.Prepare(sp); err != nil {
+			tb.Fatal(err)
+		}
+		return p
+	}
+	return sp, []*preference.Profile{mk([]float64{0.5, 0.3, 0.2}, true), mk([]float64{0.2, 0.3, 0.5}, false)}
+}
+
+// BenchmarkSAOSteps runs SAO negotiations of up to 1,000 steps between two
+// time-dependent conceding agents (Boulware e=0.2 against itself) and
+// reports steps/s, a step being one party's turn as NegMAS counts it (respond
+// to the standing offer and, on rejection, counter-offer); rounds/negotiation
+// says how far the talks went. NegMAS 0.15.7: ~2,400–3,000 steps/s at 125 outcomes,
+// ~1,200–1,400 at 1,000, ~240 at 8,000.
+func BenchmarkSAOSteps(b *testing.B) {
+	for _, k := range []int{5, 10, 20} {
+		sp, ps := cube(b, k)
+		b.Run(fmt.Sprintf("outcomes=%d", k*k*k), func(b *testing.B) {
+			a0, _ := strategy.New("boulware", nil)
+			a1, _ := strategy.New("boulware", nil)
+			cfg := &sim.Config{Mechanism: mechanism.NewSAO(), Space: sp, Profiles: ps, Parties: []mechanism.Party{a0, a1},
+				Deadline: mechanism.Deadline{Rounds: 500}}
+			turns, runs := 0, 0
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				cfg.Seed = uint64(i)
+				res, err := sim.Run(context.Background(), cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				turns += 2 * res.Rounds
+				runs++
+			}
+			b.ReportMetric(float64(turns)/b.Elapsed().Seconds(), "steps/s")
+			b.ReportMetric(float64(turns)/2/float64(runs), "rounds/negotiation")
+		})
+	}
+}
+
+// BenchmarkSingleTextSteps runs the mediated single text (GENIUS-style
+// random-flip mediator, hill-climbing voters who veto any text worse than
+// the last accepted one) on 1,000 outcomes for 1,000 texts and reports
+// steps/s, a step being one text put to the vote. NegMAS 0.15.7 (veto
+// single text): ~6,300–7,200 steps/s.
+func BenchmarkSingleTextSteps(b *testing.B) {
+	sp, ps := cube(b, 10)
+	pr, err := protocol.Lookup("single-text/random-flip")
+	if err != nil {
+		b.Fatal(err)
+	}
+	a0, _ := strategy.New("boulware", nil)
+	a1, _ := strategy.New("boulware", nil)
+	parties := []mechanism.Party{pr.Wrap(a0), pr.Wrap(a1)}
+	texts := 0
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		med, conf := pr.NewMediator()
+		res, err := sim.Run(context.Background(), &sim.Config{Mechanism: pr.New(), Space: sp, Profiles: ps, Parties: parties,
+			Mediator: med, Confidential: conf, Deadline: mechanism.Deadline{Rounds: 1000}, Seed: uint64(i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		texts += res.Rounds
+	}
+	b.ReportMetric(float64(texts)/b.Elapsed().Seconds(), "steps/s")
+}
+
+// BenchmarkFrontierANAC computes the exact Pareto frontier (with Nash,
+// Kalai and the rest) of the ANAC scenarios NegMAS was timed on. NegMAS
+// 0.15.7: Travel (188,160 outcomes) 1.4 s, Energy (390,625) 3.2 s,
+// AMPOvsCity (1.94 M) 14.9 s.
+func BenchmarkFrontierANAC(b *testing.B) {
+	for _, sc := range []string{"anac/y2010/Travel", "anac/y2011/Energy", "other/AMPOvsCity"} {
+		dir := corpus.Dir(b, "genius/"+sc)
+		s, err := load.Scenario(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(filepath.Base(sc), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := analysis.Analyze(context.Background(), s.Space, s.Profiles(), analysis.Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
