@@ -258,9 +258,22 @@ func checkProblem(t *rapid.T, n int) {
 			t.Fatalf("%s %v is not an acceptable frontier point", name, p)
 		}
 	}
-	for name, p := range map[string]*Point{"nash_genius": r.NashGenius, "kalai_genius": r.KalaiGenius, "max_welfare_genius": r.MaxWelfareGenius} {
-		if (p != nil) != (len(r.Pareto) > 0) || (p != nil && !onFrontier(r, p)) {
-			t.Fatalf("%s %v is not a frontier point (%d points)", name, p, len(r.Pareto))
+	// GENIUS's Nash search starts at a product of −1, so with utilities
+	// outside [0, 1] it may find none.
+	nashG := false
+	for _, p := range r.Pareto {
+		g := 1.0
+		for i, v := range p.Utility {
+			g *= v - r.Reservation[i]
+		}
+		nashG = nashG || g > -1
+	}
+	for name, c := range map[string]struct {
+		p    *Point
+		want bool
+	}{"nash_genius": {r.NashGenius, nashG}, "kalai_genius": {r.KalaiGenius, len(r.Pareto) > 0}, "max_welfare_genius": {r.MaxWelfareGenius, len(r.Pareto) > 0}} {
+		if (c.p != nil) != c.want || (c.p != nil && !onFrontier(r, c.p)) {
+			t.Fatalf("%s %v is not a frontier point (%d points)", name, c.p, len(r.Pareto))
 		}
 	}
 	if !anyAcc {

@@ -20,37 +20,107 @@ type scanner struct {
 // run visits every admissible outcome (the slice it passes is reused) and,
 // when the pointers are non-nil, counts all and feasible outcomes. It checks
 // ctx every 65,536 outcomes and never allocates per outcome.
+//
+// Outcomes come in dense index order (the last issue varies fastest), and
+// linear utilities are kept as prefix sums: after a step that changed issues
+// k… only those prefixes are recomputed, on average little more than one
+// addition per party. The sums are added in issue order from 0, exactly as
+// Profile.Utility adds them, so every utility is bit-identical to it. Red
+// lines are kept as prefix flags the same way.
 func (s *scanner) run(ctx context.Context, visit func(idx int64, u []float64), outcomes, feasible *int64) error {
 	sp, ps := s.sp, s.profiles
+	n := sp.NumIssues()
 	o := sp.New()
 	u := make([]float64, len(ps))
+	part := make([]float64, len(ps)*(n+1)) // party p's prefix sums at part[p·(n+1):]
+	var forbidden [][]bool                  // value v of issue i crosses some party's red line
+	bad := make([]bool, n+1)                // bad[i+1]: issues 0…i cross a red line
+	if s.redLines {
+		forbidden = make([][]bool, n)
+		for i := range forbidden {
+			forbidden[i] = make([]bool, sp.Issues[i].Len())
+			for _, p := range ps {
+				if p.RedLines != nil && p.RedLines[i] != nil {
+					for v, b := range p.RedLines[i] {
+						forbidden[i][v] = forbidden[i][v] || b
+					}
+				}
+			}
+		}
+	}
+	// Rules are re-checked only when one of their issues changed: a rule
+	// whose issues all come before the first changed issue keeps its value.
+	needRules := len(sp.Rules) > 0 && (feasible != nil || !s.ignore)
+	ruleLast := make([]int, len(sp.Rules)) // the rule's last issue
+	ruleOK := make([]bool, len(sp.Rules))
+	for r := range sp.Rules {
+		ruleOK[r] = true
+		for _, c := range append(append([]outcome.Condition(nil), sp.Rules[r].If...), sp.Rules[r].Then...) {
+			ruleLast[r] = max(ruleLast[r], c.Issue)
+		}
+	}
+	broken := 0 // rules that o breaks
 	var nFeasible int64
+	changed := 0 // the first issue the last step changed
+	from := 0    // the first issue whose utility prefixes are stale
 	for idx := int64(0); ; idx++ {
 		if idx&0xFFFF == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		f := len(sp.Rules) == 0 || sp.Feasible(o)
-		if f {
-			nFeasible++
-		}
-		ok := s.ignore || f
-		if ok && s.redLines {
-			for _, p := range ps {
-				if p.Violates(o) {
-					ok = false
-					break
+		if needRules {
+			for r := range sp.Rules {
+				if ruleLast[r] >= changed {
+					if ok := sp.Rules[r].Holds(o); ok != ruleOK[r] {
+						if ok {
+							broken--
+						} else {
+							broken++
+						}
+						ruleOK[r] = ok
+					}
 				}
 			}
 		}
-		if ok {
-			for i, p := range ps {
-				u[i] = p.Utility(o)
+		f := broken == 0
+		if f {
+			nFeasible++
+		}
+		if s.redLines {
+			for i := changed; i < n; i++ {
+				bad[i+1] = bad[i] || forbidden[i][o[i]]
 			}
+		}
+		if (s.ignore || f) && !bad[n] {
+			for j, p := range ps {
+				if p.Custom != nil {
+					u[j] = p.Utility(o)
+					continue
+				}
+				pp := part[j*(n+1) : (j+1)*(n+1)]
+				for i := from; i < n; i++ {
+					pp[i+1] = pp[i] + p.Contribution(i, o[i])
+				}
+				v := pp[n]
+				if p.CapAtOne && v > 1 {
+					v = 1
+				}
+				u[j] = v
+			}
+			from = n
 			visit(idx, u)
 		}
-		if !sp.Next(o) {
+		// Advance the odometer; issues from `from` on change.
+		i := n - 1
+		for ; i >= 0; i-- {
+			o[i]++
+			if int(o[i]) < len(sp.Issues[i].Values) {
+				break
+			}
+			o[i] = 0
+		}
+		if i < 0 {
 			if outcomes != nil {
 				*outcomes = idx + 1
 			}
@@ -59,6 +129,8 @@ func (s *scanner) run(ctx context.Context, visit func(idx int64, u []float64), o
 			}
 			return nil
 		}
+		from = min(from, i)
+		changed = i
 	}
 }
 
