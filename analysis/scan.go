@@ -33,8 +33,8 @@ func (s *scanner) run(ctx context.Context, visit func(idx int64, u []float64), o
 	o := sp.New()
 	u := make([]float64, len(ps))
 	part := make([]float64, len(ps)*(n+1)) // party p's prefix sums at part[p·(n+1):]
-	var forbidden [][]bool                  // value v of issue i crosses some party's red line
-	bad := make([]bool, n+1)                // bad[i+1]: issues 0…i cross a red line
+	var forbidden [][]bool                 // value v of issue i crosses some party's red line
+	bad := make([]bool, n+1)               // bad[i+1]: issues 0…i cross a red line
 	if s.redLines {
 		forbidden = make([][]bool, n)
 		for i := range forbidden {
