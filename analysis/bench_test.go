@@ -33,3 +33,25 @@ func BenchmarkAnalyzeIranUS(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAnalyzeIranUSThreeParties adds the Omani mediator's profile as a
+// third party: the n-party path (sort-filter-skyline with compaction).
+// Reproduce with go test -run '^$' -bench AnalyzeIranUSThree -benchmem ./analysis/
+func BenchmarkAnalyzeIranUSThreeParties(b *testing.B) {
+	s, err := scenario.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if s.Mediator == nil {
+		b.Fatal("the built-in Iran–US scenario has no mediator profile")
+	}
+	ps := append(s.Profiles(), s.Mediator.Profile)
+	b.ReportAllocs()
+	var r *Report
+	for b.Loop() {
+		if r, err = Analyze(context.Background(), s.Space, ps, Options{IgnoreConstraints: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(r.Pareto)), "frontier")
+}

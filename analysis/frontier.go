@@ -22,10 +22,17 @@ type candidates struct {
 	sp        *outcome.Space
 	ta, tb    outcome.Outcome // tie-break buffers
 
+	// pivots (n > 2 only): a few frontier points of the last compaction,
+	// those of largest utility sum, n utilities each; a new point one of
+	// them dominates is dropped at once.
+	pivots []float64
+
 	// scratch reused by every compaction
 	perm []int32
 	p2   []point2
 }
+
+const maxPivots = 16
 
 // point2 is a two-party candidate, sorted as one value.
 type point2 struct {
@@ -33,7 +40,7 @@ type point2 struct {
 	idx    int64
 }
 
-const initialLimit = 1 << 16
+const initialLimit = 1 << 12
 
 func newCandidates(sp *outcome.Space, n, maxPoints int) *candidates {
 	return &candidates{n: n, limit: min(initialLimit, max(maxPoints, 1)), maxPoints: maxPoints, sp: sp, ta: sp.New(), tb: sp.New()}
@@ -59,6 +66,11 @@ func (c *candidates) len() int { return len(c.idx) }
 
 // add appends one point (u is copied) and compacts when the set is full.
 func (c *candidates) add(idx int64, u []float64) error {
+	for k := 0; k < len(c.pivots); k += c.n {
+		if dominates(c.pivots[k:k+c.n], u) {
+			return nil
+		}
+	}
 	c.idx = append(c.idx, idx)
 	c.u = append(c.u, u...)
 	if len(c.idx) < c.limit {
@@ -150,7 +162,9 @@ func (c *candidates) compact2() {
 // utilities lexicographically descending, so every point comes after all
 // that dominate it (a dominating vector has a sum at least as large in
 // floating point, and is lexicographically larger); keep a point iff no kept
-// point dominates it. O(c log c + c·F·n) for F frontier points.
+// point dominates it. O(c log c + c·F·n) for F frontier points. The kept
+// points of largest sum become the pivots that filter later additions
+// (dropping a point a frontier point dominates never changes the result).
 func (c *candidates) compactN() {
 	n, m := c.n, len(c.idx)
 	sums := make([]float64, m)
@@ -175,7 +189,7 @@ func (c *candidates) compactN() {
 		}
 		return c.tie(c.idx[a], c.idx[b])
 	})
-	var kept []int32
+	var kept []int32 // in decreasing sum order until sorted below
 	for _, k := range perm {
 		uk := c.u[int(k)*n : int(k+1)*n]
 		dominated := false
@@ -188,6 +202,10 @@ func (c *candidates) compactN() {
 		if !dominated {
 			kept = append(kept, k)
 		}
+	}
+	c.pivots = c.pivots[:0]
+	for _, k := range kept[:min(len(kept), maxPivots)] {
+		c.pivots = append(c.pivots, c.u[int(k)*n:int(k+1)*n]...)
 	}
 	slices.SortFunc(kept, func(a, b int32) int {
 		ua, ub := c.u[int(a)*n:int(a+1)*n], c.u[int(b)*n:int(b+1)*n]
