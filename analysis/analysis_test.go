@@ -260,18 +260,23 @@ func checkProblem(t *rapid.T, n int) {
 	}
 	// GENIUS's Nash search starts at a product of −1, so with utilities
 	// outside [0, 1] it may find none.
-	nashG := false
+	// Its Kalai search starts at an asymmetry of 2.
+	nashG, kalaiG := false, false
 	for _, p := range r.Pareto {
-		g := 1.0
+		g, asym := 1.0, 0.0
 		for i, v := range p.Utility {
 			g *= v - r.Reservation[i]
+			for j := i + 1; j < n; j++ {
+				asym += math.Abs(v - p.Utility[j])
+			}
 		}
 		nashG = nashG || g > -1
+		kalaiG = kalaiG || asym < 2
 	}
 	for name, c := range map[string]struct {
 		p    *Point
 		want bool
-	}{"nash_genius": {r.NashGenius, nashG}, "kalai_genius": {r.KalaiGenius, len(r.Pareto) > 0}, "max_welfare_genius": {r.MaxWelfareGenius, len(r.Pareto) > 0}} {
+	}{"nash_genius": {r.NashGenius, nashG}, "kalai_genius": {r.KalaiGenius, kalaiG}, "max_welfare_genius": {r.MaxWelfareGenius, len(r.Pareto) > 0}} {
 		if (c.p != nil) != c.want || (c.p != nil && !onFrontier(r, c.p)) {
 			t.Fatalf("%s %v is not a frontier point (%d points)", name, c.p, len(r.Pareto))
 		}

@@ -37,14 +37,16 @@ type Solutions struct {
 	// MaxWelfare maximises the utility sum Σuᵢ over the acceptable points
 	// (utilitarian solution).
 	MaxWelfare *Point
-	// NashGenius is GENIUS 10.4's "Nash point": the frontier point with the
+	// NashGenius is GENIUS 10.4's "Nash point" (BidSpace.getNash): the frontier point with the
 	// largest Π(uᵢ − rvᵢ) over the whole frontier, points below a
 	// reservation value included; the product must exceed −1 (GENIUS starts
 	// its search there).
 	NashGenius *Point
-	// KalaiGenius is GENIUS 10.4's "Kalai point": the frontier point with the
-	// smallest Σ_{i<j}|uᵢ − uⱼ| (for two parties |u₁ − u₂|), not the
-	// Kalai–Smorodinsky solution.
+	// KalaiGenius is GENIUS 10.4's "Kalai point" (BidSpace.getKalaiSmorodinsky):
+	// the frontier point with the smallest Σ_{i<j}|uᵢ − uⱼ| (for two parties
+	// |u₁ − u₂|), not the Kalai–Smorodinsky solution. GENIUS starts its search
+	// at 2, so a point needs a sum below 2 (always true for two parties with
+	// utilities in [0, 1]).
 	KalaiGenius *Point
 	// MaxWelfareGenius is GENIUS 10.4's "social welfare point": the largest
 	// Σuᵢ over the whole frontier, points below a reservation value included.
@@ -67,7 +69,8 @@ func Solve(pareto []Point, rv []float64) Solutions {
 		bestNash, bestKalai, bestEgal, bestWelfare = math.Inf(-1), math.Inf(-1), math.Inf(-1), math.Inf(-1)
 		wNash, wKalai, wEgal                       float64
 		bestNashG                                  = -1.0
-		bestKalaiG, bestWelfareG                   = math.Inf(1), math.Inf(-1)
+		bestKalaiG                                 = 2.0 // GENIUS's starting asymmetry
+		bestWelfareG                               = math.Inf(-1)
 	)
 	for k := range pareto {
 		if acceptable(pareto[k].Utility, rv) {
