@@ -66,6 +66,10 @@ type Point struct {
 // every solution are taken over the admissible outcomes; an outcome is
 // acceptable to all when it is admissible and every party's utility reaches
 // its reservation value (uᵢ ≥ rvᵢ within preference.Tolerance).
+//
+// A Report is read-only once Analyze returns it and safe for concurrent use;
+// it keeps the space and profiles it was made from (for Distribution), which
+// must not change afterwards.
 type Report struct {
 	// Parties is the number of profiles analysed.
 	Parties int
@@ -93,9 +97,9 @@ type Report struct {
 	// Solutions holds the solution concepts taken over Pareto (see Solve).
 	Solutions
 	// Opposition is the smallest Euclidean distance from an admissible
-	// outcome's utility vector to (1, …, 1) (GENIUS's
-	// BidSpace/MultilateralAnalysis "opposition"); +Inf if no outcome is
-	// admissible. ANL 2023's differs: see Solutions.OppositionANL.
+	// outcome's utility vector to (1, …, 1) (GENIUS 10.4's "opposition",
+	// MultilateralAnalysis); +Inf if no outcome is admissible. ANL 2023's
+	// differs: see Solutions.OppositionANL.
 	Opposition float64
 
 	sc scanner // what Distribution enumerates again
@@ -115,8 +119,10 @@ type Report struct {
 // of each cell, and the second keeps only the outcomes that no point of a
 // higher cell dominates; the few candidates are then reduced by a sort and
 // a sweep, O(c log c) (Kung, Luccio & Preparata 1975). More parties: one
-// pass, candidates compacted by sort-filter-skyline, O(c log c + c·F·n)
-// (Chomicki, Godfrey, Gryz & Liang 2003).
+// pass; an outcome one of 16 pivot frontier points dominates is dropped at
+// once, the rest are compacted by sort-filter-skyline, O(c log c + c·F·n)
+// (Chomicki, Godfrey, Gryz & Liang 2003). Utilities come from prefix sums
+// that are bit-identical to Profile.Utility.
 func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile, opts Options) (*Report, error) {
 	if sp == nil {
 		return nil, errors.New("analysis: no outcome space given")
