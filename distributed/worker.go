@@ -21,8 +21,9 @@ type WorkerOptions struct {
 	// Env builds strategies and protocols; it must know every strategy the
 	// coordinator's plans name (nil: the registry).
 	Env *tournament.Env
-	// Ran, if set, is called after each job whose result was sent.
-	Ran func(j *tournament.Job)
+	// Started, if set, is called when a job starts to run; Ran after each
+	// job whose result the results stream has stored.
+	Started, Ran func(j *tournament.Job)
 }
 
 // Work pulls jobs from the queue at cfg.URL and runs them until ctx ends. For
@@ -40,12 +41,21 @@ func Work(ctx context.Context, cfg Config, o WorkerOptions) error {
 		return err
 	}
 	defer cn.close()
-	cons, err := cn.js.Consumer(ctx, cfg.jobsStream(), workersConsumer)
-	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+	// The consumer is made by whoever comes first, a worker or the
+	// coordinator; a worker never changes an existing one.
+	var cons jetstream.Consumer
+	for range 10 {
+		cons, err = cn.js.Consumer(ctx, cfg.jobsStream(), workersConsumer)
+		if !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			break
+		}
 		cons, err = cn.js.CreateConsumer(ctx, cfg.jobsStream(), jetstream.ConsumerConfig{
 			Durable: workersConsumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: cfg.AckWait,
 			MaxDeliver: cfg.MaxDeliver, MaxAckPending: -1, FilterSubject: cfg.Prefix + ".jobs.>",
 		})
+		if !errors.Is(err, jetstream.ErrConsumerExists) {
+			break
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("NATS: workers consumer: %w", err)
@@ -77,7 +87,7 @@ func Work(ctx context.Context, cfg Config, o WorkerOptions) error {
 					continue
 				}
 				for m := range fb.Messages() {
-					handle(ctx, cn, &cfg, ackWait, x, m, o.Ran)
+					handle(ctx, cn, &cfg, ackWait, x, m, &o)
 				}
 			}
 		}()
@@ -87,7 +97,7 @@ func Work(ctx context.Context, cfg Config, o WorkerOptions) error {
 }
 
 // handle runs one job message to its acknowledgement.
-func handle(ctx context.Context, cn *conn, cfg *Config, ackWait time.Duration, x *tournament.Executor, m jetstream.Msg, ran func(*tournament.Job)) {
+func handle(ctx context.Context, cn *conn, cfg *Config, ackWait time.Duration, x *tournament.Executor, m jetstream.Msg, o *WorkerOptions) {
 	var j tournament.Job
 	if err := json.Unmarshal(m.Data(), &j); err != nil || j.ID == "" {
 		m.TermWithReason("not a backchannel job")
@@ -107,6 +117,9 @@ func handle(ctx context.Context, cn *conn, cfg *Config, ackWait time.Duration, x
 			}
 		}
 	}()
+	if o.Started != nil {
+		o.Started(&j)
+	}
 	r, err := x.Run(ctx, &j)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -126,7 +139,7 @@ func handle(ctx context.Context, cn *conn, cfg *Config, ackWait time.Duration, x
 		return
 	}
 	// The result is stored in the stream: now the job may go.
-	if err := m.DoubleAck(pctx); err == nil && ran != nil {
-		ran(&j)
+	if err := m.DoubleAck(pctx); err == nil && o.Ran != nil {
+		o.Ran(&j)
 	}
 }

@@ -28,6 +28,7 @@ func init() {
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "negotiations run at once (default: all cores)"},
 			&cli.StringFlag{Name: "name", Usage: "name of this worker in results (default: HOST:PID)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not log each finished job"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also log each job as it starts"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			n := int(cmd.Int("jobs"))
@@ -36,7 +37,11 @@ func init() {
 			}
 			var done atomic.Int64
 			quiet := cmd.Bool("quiet")
-			opts := distributed.WorkerOptions{Concurrency: n, Env: tournamentEnv(), Ran: func(j *tournament.Job) {
+			opts := distributed.WorkerOptions{Concurrency: n, Env: tournamentEnv(), Started: func(j *tournament.Job) {
+				if cmd.Bool("verbose") {
+					fmt.Fprintf(os.Stderr, "worker: job %s started\n", j.ID)
+				}
+			}, Ran: func(j *tournament.Job) {
 				k := done.Add(1)
 				if !quiet {
 					fmt.Fprintf(os.Stderr, "worker: job %s done (%d so far)\n", j.ID, k)
