@@ -60,8 +60,15 @@ type analyzeJSON struct {
 	MaxWelfareAcceptable *pointJSON   `json:"max_welfare_acceptable"`
 	Egalitarian          *pointJSON   `json:"egalitarian"`
 	Opposition           *float64     `json:"opposition"`
-	Warnings             []string     `json:"warnings,omitempty"`
-	Seconds              float64      `json:"seconds"`
+	// OppositionANL is the ANAC 2023 organisers' "opposition": the distance
+	// of the GENIUS Kalai point to (1, …, 1).
+	OppositionANL *float64 `json:"opposition_anl"`
+	// Distribution is the ANAC 2023 organisers' "distribution": the mean
+	// distance of every admissible outcome to the nearest frontier point
+	// (two parties, enumerated spaces only).
+	Distribution *float64 `json:"distribution,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+	Seconds      float64  `json:"seconds"`
 }
 
 func analyzeAction(ctx context.Context, cmd *cli.Command) error {
@@ -75,6 +82,13 @@ func analyzeAction(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	out := buildAnalyzeJSON(sc, pr)
+	if pr.Enumerated && pr.Parties == 2 {
+		d, err := pr.Distribution(ctx)
+		if err != nil {
+			return err
+		}
+		out.Distribution = finite(d)
+	}
 	out.LinearOnly = cmd.Bool("linear-only")
 	out.Seconds = time.Since(start).Seconds()
 	if f := cmd.String("frontier"); f != "" {
@@ -96,7 +110,7 @@ func buildAnalyzeJSON(sc *scenario.Scenario, pr *problem) *analyzeJSON {
 		Nash: toPoint(sp, pr.Nash), Kalai: toPoint(sp, pr.Kalai), NashGenius: toPoint(sp, pr.NashGenius),
 		KalaiGenius: toPoint(sp, pr.KalaiGenius), MaxWelfare: toPoint(sp, pr.MaxWelfareGenius),
 		MaxWelfareAcceptable: toPoint(sp, pr.MaxWelfare), Egalitarian: toPoint(sp, pr.Egalitarian),
-		Opposition: finite(pr.Opposition), Warnings: sc.Warnings}
+		Opposition: finite(pr.Opposition), OppositionANL: finite(pr.OppositionANL), Warnings: sc.Warnings}
 	if pr.Enumerated {
 		out.Method = "enumeration"
 		out.Feasible, out.Acceptable = &pr.Feasible, &pr.Acceptable
@@ -169,7 +183,7 @@ func printAnalysis(w io.Writer, sc *scenario.Scenario, a *analyzeJSON) {
 	if a.LinearOnly {
 		fmt.Fprintln(w, "Reading   linear utilities only (red lines and rules ignored)")
 	}
-	fmt.Fprintf(w, "Method    %s, %.0f ms\n", a.Method, a.Seconds*1000)
+	fmt.Fprintf(w, "Method    %s\n", a.Method)
 	if a.Feasible != nil {
 		fmt.Fprintf(w, "Feasible  %s outcomes satisfy the rules\n", thousands(*a.Feasible))
 		fmt.Fprintf(w, "Zone      %s outcomes acceptable to every party\n", thousands(*a.Acceptable))
@@ -199,6 +213,12 @@ func printAnalysis(w io.Writer, sc *scenario.Scenario, a *analyzeJSON) {
 		fmt.Fprintf(w, "%-28s %.4f\n", "opposition", *a.Opposition)
 	} else {
 		fmt.Fprintf(w, "%-28s %v\n", "opposition", math.Inf(1))
+	}
+	if a.OppositionANL != nil {
+		fmt.Fprintf(w, "%-28s %.4f\n", "opposition (ANL 2023)", *a.OppositionANL)
+	}
+	if a.Distribution != nil {
+		fmt.Fprintf(w, "%-28s %.4f\n", "distribution (ANL 2023)", *a.Distribution)
 	}
 	if a.Nash != nil {
 		fmt.Fprintln(w, "\nNash outcome")

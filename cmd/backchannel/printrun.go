@@ -49,7 +49,7 @@ func printRun(w io.Writer, sc *scenario.Scenario, r *runReport) {
 	if r.Agreement == nil {
 		fmt.Fprintln(w, "             no agreement: each party keeps its reservation value")
 	}
-	fmt.Fprintln(w, "\nBenchmarks   point                     utilities          distance from the agreement")
+	fmt.Fprintln(w, "\nCompared     point                     utilities          distance from the agreement")
 	bench := func(name string, p *pointJSON, d *float64) {
 		if p == nil {
 			fmt.Fprintf(w, "             %-25s none (no outcome is acceptable to all)\n", name)

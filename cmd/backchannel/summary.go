@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/backchannel/backchannel/scenario"
@@ -89,7 +90,11 @@ func printSummary(w io.Writer, s scenarioSummary) {
 		iss = append(iss, fmt.Sprintf("%s(%d)", is.Name, is.Values))
 	}
 	fmt.Fprintf(w, "Issues    %d: %s\n", len(s.Issues), strings.Join(iss, " "))
-	fmt.Fprintf(w, "Outcomes  %s", s.Outcomes)
+	out := s.Outcomes
+	if n, err := strconv.ParseInt(out, 10, 64); err == nil {
+		out = thousands(n)
+	}
+	fmt.Fprintf(w, "Outcomes  %s", out)
 	if s.Rules > 0 {
 		fmt.Fprintf(w, " (%d feasibility rules)", s.Rules)
 	}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/backchannel/backchannel/internal/corpus"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// bin is the backchannel binary built once for the CLI tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "backchannel-cli")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "backchannel")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		os.Stderr.Write(out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runCLI runs the binary and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+var volatile = regexp.MustCompile(`"(elapsed_seconds|seconds)": [0-9.e-]+`)
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	got = volatile.ReplaceAllString(got, `"$1": 0`)
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run 'go test ./cmd/backchannel -update' to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (run with -update if the change is intended)\n--- got ---\n%s", path, got)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"run.txt", []string{"run"}},
+		{"run-json.json", []string{"run", "--json", "--parties", "boulware,conceder", "--deadline-rounds", "200", "--seed", "7"}},
+		{"run-single-text.txt", []string{"run", "--protocol", "single-text", "--seed", "3"}},
+		{"analyze.txt", []string{"analyze"}},
+		{"analyze-linear.txt", []string{"analyze", "--linear-only"}},
+		{"strategies.txt", []string{"strategies"}},
+		{"protocols.txt", []string{"protocols"}},
+		{"scenario-list.txt", []string{"scenario", "list"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, errOut, code := runCLI(t, "", tc.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden(t, tc.name, out)
+		})
+	}
+}
+
+func TestAnalyzeJSONAgreesWithIranUSReference(t *testing.T) {
+	out, errOut, code := runCLI(t, "", "analyze", "--json", "--linear-only")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var a struct {
+		Outcomes    string    `json:"outcomes"`
+		Feasible    int64     `json:"feasible"`
+		Acceptable  int64     `json:"acceptable"`
+		Reservation []float64 `json:"reservation"`
+		Nash        struct {
+			Outcome map[string]string `json:"outcome"`
+			Utility []float64         `json:"utility"`
+		} `json:"nash"`
+		MaxWelfare map[string]any `json:"max_welfare_acceptable"`
+	}
+	for _, k := range []string{"outcomes", "feasible", "acceptable", "reservation", "pareto", "nash", "kalai", "kalai_genius", "nash_genius", "max_welfare", "egalitarian", "opposition"} {
+		if !strings.Contains(out, `"`+k+`":`) {
+			t.Errorf("analyze --json has no key %q", k)
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &a); err != nil {
+		t.Fatal(err)
+	}
+	// ../shared/scenarios/iran-us/analysis.json, "baseline" (linear utilities only).
+	if a.Outcomes != "552960" || a.Feasible != 350208 || a.Acceptable != 63430 {
+		t.Errorf("counts %s/%d/%d, want 552960/350208/63430", a.Outcomes, a.Feasible, a.Acceptable)
+	}
+	if a.Nash.Outcome["centrifuges"] != "dismantle_all" || a.Nash.Outcome["sanctions"] != "jcpoa_nuclear_secondary" {
+		t.Errorf("Nash outcome %v", a.Nash.Outcome)
+	}
+	if d := a.Nash.Utility[0] - 0.579; d*d > 1e-12 {
+		t.Errorf("Nash utility %v, want (0.579, 0.651)", a.Nash.Utility)
+	}
+}
+
+func TestTraceIsDeterministicAndVerifies(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "key")
+	if _, e, c := runCLI(t, "", "record", "keygen", key); c != 0 {
+		t.Fatal(e)
+	}
+	var traces []string
+	for i := range 2 {
+		f := filepath.Join(dir, "trace"+string(rune('a'+i))+".jsonl")
+		if _, e, c := runCLI(t, "", "run", "--seed", "11", "--parties", "random,frequency", "--trace", f, "--sign-key", key); c != 0 {
+			t.Fatal(e)
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		traces = append(traces, string(b))
+		out, e, c := runCLI(t, "", "record", "verify", "--key", key+".pub", f)
+		if c != 0 || !strings.Contains(out, "intact") {
+			t.Fatalf("verify: %s %s", out, e)
+		}
+	}
+	if traces[0] != traces[1] {
+		t.Error("the same seed gave different traces")
+	}
+	if strings.Count(traces[0], "\n") < 10 {
+		t.Errorf("trace too short:\n%s", traces[0])
+	}
+	tampered := filepath.Join(dir, "tampered.jsonl")
+	os.WriteFile(tampered, []byte(strings.Replace(traces[0], `"kind":"offer"`, `"kind":"accept"`, 1)), 0o644)
+	if _, e, c := runCLI(t, "", "record", "verify", tampered); c == 0 || !strings.Contains(e, "line") {
+		t.Errorf("tampered trace verified (exit %d): %s", c, e)
+	}
+}
+
+func TestErrorsSayWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(`schema_version: 1
+scenario: {id: t}
+issues:
+  - id: x
+    options: [a, b]
+parties:
+  p:
+    reservation_value: 0
+    weights: {x: -0.2}
+    values: {x: {a: 0, b: 1}}
+  q:
+    reservation_value: 0
+    weights: {x: 1}
+    values: {x: {a: 1, b: 0}}
+`), 0o644)
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "--parties", "boulware,nosuch"}, 2, `unknown strategy "nosuch"`},
+		{[]string{"run", "--parties", "boulware"}, 2, "names 1 strategies"},
+		{[]string{"run", "--protocol", "telepathy"}, 2, "unknown protocol"},
+		{[]string{"run", "--scenario", bad}, 1, "bad.yaml:9: parties.p.weights.x: -0.2 is negative"},
+		{[]string{"analyze", filepath.Join(dir, "missing.yaml")}, 1, "missing.yaml"},
+		{[]string{"run", "--variant", "nosuch"}, 1, "has no variant"},
+	}
+	for _, tc := range tests {
+		_, e, c := runCLI(t, "", tc.args...)
+		if c != tc.code || !strings.Contains(e, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d containing %q", tc.args, c, e, tc.code, tc.want)
+		}
+	}
+}
+
+func TestEvaluateAndConvertGENIUS(t *testing.T) {
+	dir := corpus.Dir(t, "genius/anac/y2010/Travel")
+	in := `{"Atmosphere":"Hospitality","Amusement":"Nightlife and entertainment","Culinary":"International cuisine","Shopping":"Markets","Culture":"Cinema","Sport":"Bike tours","Environment":"Monuments"}` + "\n" + `{"Atmosphere":"nope"}` + "\n"
+	out, e, c := runCLI(t, in, "evaluate", dir)
+	if c != 0 {
+		t.Fatal(e)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"utility":[`) || !strings.Contains(lines[1], `"error":"line 2`) {
+		t.Fatalf("evaluate output:\n%s", out)
+	}
+	conv := filepath.Join(t.TempDir(), "travel.yaml")
+	if _, e, c := runCLI(t, "", "convert", "--to", "native", dir, conv); c != 0 {
+		t.Fatal(e)
+	}
+	out2, e, c := runCLI(t, in, "evaluate", conv)
+	if c != 0 {
+		t.Fatal(e)
+	}
+	if strings.Split(out2, "\n")[0] != lines[0] {
+		t.Errorf("utilities changed by conversion:\n%s\n%s", lines[0], strings.Split(out2, "\n")[0])
+	}
+}
+
+// TestAnalyzeReproducesANL2023 checks 'analyze --json' against the
+// organisers' specials.json of every ANAC 2023 domain: outcome count, Nash,
+// Kalai (GENIUS's definition), social welfare, the whole front, opposition
+// and distribution, to 1e-9.
+func TestAnalyzeReproducesANL2023(t *testing.T) {
+	root := corpus.Dir(t, "anl2023")
+	dirs, _ := filepath.Glob(filepath.Join(root, "domain*"))
+	if len(dirs) == 0 {
+		t.Fatal("no anl2023 domains")
+	}
+	type pt struct {
+		Bid     map[string]string `json:"bid"`
+		Outcome map[string]string `json:"outcome"`
+		Utility []float64         `json:"utility"`
+	}
+	close := func(a, b []float64) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if d := a[i] - b[i]; d > 1e-9 || d < -1e-9 {
+				return false
+			}
+		}
+		return true
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join(dir, "specials.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want struct {
+				Size         int64   `json:"size"`
+				Opposition   float64 `json:"opposition"`
+				Distribution float64 `json:"distribution"`
+				Welfare      pt      `json:"social_welfare"`
+				Nash         pt      `json:"nash"`
+				Kalai        pt      `json:"kalai"`
+				Front        []pt    `json:"pareto_front"`
+			}
+			if err := json.Unmarshal(raw, &want); err != nil {
+				t.Fatal(err)
+			}
+			out, e, c := runCLI(t, "", "analyze", "--json", dir)
+			if c != 0 {
+				t.Fatal(e)
+			}
+			var got struct {
+				Outcomes      string  `json:"outcomes"`
+				OppositionANL float64 `json:"opposition_anl"`
+				Distribution  float64 `json:"distribution"`
+				Nash          pt      `json:"nash_genius"`
+				Kalai         pt      `json:"kalai_genius"`
+				Welfare       pt      `json:"max_welfare"`
+				Pareto        []pt    `json:"pareto"`
+			}
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Outcomes != fmt.Sprint(want.Size) {
+				t.Errorf("outcomes %s, want %d", got.Outcomes, want.Size)
+			}
+			for _, c := range []struct {
+				name      string
+				got, want pt
+			}{{"nash", got.Nash, want.Nash}, {"kalai", got.Kalai, want.Kalai}, {"social_welfare", got.Welfare, want.Welfare}} {
+				if !close(c.got.Utility, c.want.Utility) || fmt.Sprint(c.got.Outcome) != fmt.Sprint(c.want.Bid) {
+					t.Errorf("%s: got %v %v, want %v %v", c.name, c.got.Outcome, c.got.Utility, c.want.Bid, c.want.Utility)
+				}
+			}
+			if d := got.OppositionANL - want.Opposition; d > 1e-9 || d < -1e-9 {
+				t.Errorf("opposition %v, want %v", got.OppositionANL, want.Opposition)
+			}
+			if d := got.Distribution - want.Distribution; d > 1e-9 || d < -1e-9 {
+				t.Errorf("distribution %v, want %v", got.Distribution, want.Distribution)
+			}
+			front := map[string]bool{}
+			for _, p := range got.Pareto {
+				front[fmt.Sprint(p.Outcome)] = true
+			}
+			for _, p := range want.Front {
+				if !front[fmt.Sprint(p.Bid)] {
+					t.Errorf("front point %v missing", p.Bid)
+				}
+			}
+			if len(got.Pareto) != len(want.Front) {
+				t.Errorf("front has %d points, want %d", len(got.Pareto), len(want.Front))
+			}
+		})
+	}
+}
