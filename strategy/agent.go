@@ -157,7 +157,7 @@ func (a *Agent) Init(st *mechanism.Setup) error {
 	if st == nil || st.Space == nil || st.Profile == nil {
 		return fmt.Errorf("strategy %q: needs a space and the party's own profile", a.Name)
 	}
-	offers, err := OffersFor(st.Space, st.Profile, st.Profile.Reservation)
+	offers, err := OffersFor(st.Space, st.Profile, st.Profile.Reservation-preference.Tolerance)
 	if err != nil {
 		return fmt.Errorf("strategy %q: %w", a.Name, err)
 	}
@@ -208,7 +208,7 @@ func (a *Agent) acceptable(o outcome.Outcome) (float64, bool) {
 		return math.Inf(-1), false
 	}
 	u := p.Utility(o)
-	return u, u >= p.Reservation && !p.Violates(o) && a.s.Space.Feasible(o)
+	return u, p.Reaches(u) && !p.Violates(o) && a.s.Space.Feasible(o)
 }
 
 // Act answers a request.

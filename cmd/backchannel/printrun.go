@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/backchannel/backchannel/preference"
 	"github.com/backchannel/backchannel/scenario"
 )
 
@@ -40,7 +41,7 @@ func printRun(w io.Writer, sc *scenario.Scenario, r *runReport) {
 		mark := ""
 		if p.Utility != nil {
 			u = fmt.Sprintf("%.4f", *p.Utility)
-			if *p.Utility < p.Reservation-1e-9 {
+			if *p.Utility < p.Reservation-preference.Tolerance {
 				mark = "  below reservation"
 			}
 		}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the benchmarks behind docs/benchmarks.md and writes their raw output
+# (benchstat's input format) to docs/bench/NAME.txt. Run it on a quiet
+# machine; compare two runs with: benchstat old.txt new.txt
+#
+#   scripts/bench.sh            # all, 5 counts each (about 10 minutes on 2 cores)
+#   COUNT=10 scripts/bench.sh   # more counts for tighter intervals
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count="${COUNT:-5}"
+out=docs/bench
+mkdir -p "$out"
+run() { # name package bench-regexp [extra go test flags]
+  local name=$1 pkg=$2 re=$3; shift 3
+  echo "== $name ($pkg -bench '$re')" >&2
+  go test -run '^$' -bench "$re" -benchmem -count "$count" "$@" "$pkg" | tee "$out/$name.txt" >&2
+}
+run peers       ./bench          'SAOSteps|SingleTextSteps|FrontierANAC' -cpu 1
+run sao-iranus  ./strategy       'SAO'                -cpu 1 -benchtime 20x
+run strategies  ./strategy       'Propose|Respond'    -cpu 1
+run singletext  ./mechanism      'SingleText'         -cpu 1
+run analyze     ./analysis       'AnalyzeIranUS'      -cpu 1
+run frontier    ./frontier       'Analyze|Skyline|OffersAtLeast' -cpu 1
+run parse       ./scenario       'ParseDefault'       -cpu 1
+run parallel    ./sim            'Parallel'           -cpu 1,2
+run tournament  ./tournament     '.'                  -cpu 1,2 -benchtime 1x
+run store-sqlite ./store/sqlite  'Put'
+if [ -n "${BACKCHANNEL_TEST_POSTGRES:-}" ]; then
+  run store-postgres ./store/postgres 'Put'
+fi
+run nats        ./distributed    '.'                  -benchtime 1x
