@@ -69,7 +69,7 @@ func CoercionFrom(s *scenario.Scenario, from, to float64) ([]Coercion, error) {
 	if err != nil {
 		return nil, err
 	}
-	if from < 0 || from > 1 || to < 0 || to > 1 {
+	if !(from >= 0 && from <= 1 && to >= 0 && to <= 1) { // NaN fails too
 		return nil, fmt.Errorf("coercion levels %v → %v must lie in [0,1]", from, to)
 	}
 	var out []Coercion
@@ -97,7 +97,8 @@ func CoercionFrom(s *scenario.Scenario, from, to float64) ([]Coercion, error) {
 // Coerced is a party whose reservation value follows a coercion schedule.
 // Inner negotiates with the lowest reservation value the schedule reaches;
 // Coerced enforces the current one: it rejects offers and texts worth less
-// than RV(t) and replaces an offer of Inner's worth less than RV(t) by its
+// than RV(t) (within preference.Tolerance, as every reservation test) and
+// replaces an offer of Inner's worth less than RV(t) by its
 // least-conceding acceptable outcome at RV(t).
 type Coerced struct {
 	Inner mechanism.Party
@@ -132,7 +133,7 @@ func (c *Coerced) Init(s *mechanism.Setup) error {
 }
 
 func (c *Coerced) ok(o outcome.Outcome, t float64) bool {
-	return c.sp.Valid(o) && c.p.Acceptable(c.sp, o) && c.p.Utility(o) >= c.C.At(t)
+	return c.sp.Valid(o) && c.p.Acceptable(c.sp, o) && c.p.Utility(o) >= c.C.At(t)-preference.Tolerance
 }
 
 // Act answers with Inner, within the current reservation value.
@@ -314,9 +315,20 @@ func (t Trust) Apply(sp *outcome.Space, p *preference.Profile) (*preference.Prof
 // by Bayes' rule from the opponent's offers. An offer the type could never
 // make (it crosses the type's red lines, breaks a rule or is below its
 // reservation) has likelihood Epsilon (default 0.05) under it; another has
-// likelihood proportional to the type's utility of it. The estimate is
-// Σ P(k)·uₖ(o), with uₖ(o) = 0 where type k could not accept o. It
-// implements strategy.OpponentModel. O(K·I) per update.
+// likelihood max(uₖ(o), Epsilon), the type's utility of it.
+//
+// These likelihoods are scores with one scale for every type, not
+// distributions normalised over each type's offers: a proper P(o | k) =
+// uₖ(o)/Zₖ, with Zₖ summed over the outcomes type k could accept, favours
+// the type that accepts fewer outcomes for every offer both could make, and
+// on the Iran–US scenario takes a pragmatic Boulware US (whose early offers
+// the hardline type could also make) for the hardline type with posterior
+// 1 − 10⁻³³ (docs/mediation.md). With the common scale an offer moves the
+// belief by how much more one type likes it than another and, sharply,
+// when one type could not make it.
+//
+// The estimate is Σ P(k)·uₖ(o), with uₖ(o) = 0 where type k could not
+// accept o. It implements strategy.OpponentModel. O(K·I) per update.
 type Belief struct {
 	Types   []*preference.Profile
 	Prior   []float64
