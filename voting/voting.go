@@ -44,13 +44,28 @@ func (j *judge) start(s *mechanism.Setup) error {
 }
 
 // acceptable returns the utility of o and whether the party could agree to
-// it at all (valid, feasible, no red line, at least the reservation value).
+// it at all (valid, feasible, no red line, reaching the reservation value
+// within preference.Tolerance, as Profile.Acceptable and package analysis
+// count it).
 func (j *judge) acceptable(o outcome.Outcome) (float64, bool) {
 	if !j.sp.Valid(o) {
 		return math.Inf(-1), false
 	}
 	u := j.p.Utility(o)
-	return u, u >= j.p.Reservation && !j.p.Violates(o) && j.sp.Feasible(o)
+	return u, j.p.Reaches(u) && !j.p.Violates(o) && j.sp.Feasible(o)
+}
+
+// gain returns how much text is worth to the party over current (+Inf when
+// there is no valid current text) and whether text is acceptable at all.
+func (j *judge) gain(text, current outcome.Outcome) (float64, bool) {
+	u, ok := j.acceptable(text)
+	if !ok {
+		return 0, false
+	}
+	if current == nil || !j.sp.Valid(current) {
+		return math.Inf(1), true
+	}
+	return u - j.p.Utility(current), true
 }
 
 // HillClimber accepts a text iff it is acceptable and worth at least as much
@@ -63,14 +78,8 @@ func (h *HillClimber) Start(s *mechanism.Setup) error { return h.j.start(s) }
 
 // Vote accepts acceptable texts no worse than the current one.
 func (h *HillClimber) Vote(_ *mechanism.Clock, text, current outcome.Outcome) bool {
-	u, ok := h.j.acceptable(text)
-	if !ok {
-		return false
-	}
-	if current == nil || !h.j.sp.Valid(current) {
-		return true
-	}
-	return u >= h.j.p.Utility(current)
+	d, ok := h.j.gain(text, current)
+	return ok && d >= 0
 }
 
 // Annealer is the annealing voter of Klein et al. 2003: it accepts every
@@ -119,14 +128,10 @@ func (a *Annealer) Temperature(t float64) float64 {
 
 // Vote accepts improvements, and losses with probability exp(Δu/T).
 func (a *Annealer) Vote(c *mechanism.Clock, text, current outcome.Outcome) bool {
-	u, ok := a.j.acceptable(text)
+	d, ok := a.j.gain(text, current)
 	if !ok {
 		return false
 	}
-	if current == nil || !a.j.sp.Valid(current) {
-		return true
-	}
-	d := u - a.j.p.Utility(current)
 	if d >= 0 {
 		return true
 	}
