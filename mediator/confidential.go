@@ -1,11 +1,12 @@
 package mediator
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 
+	"github.com/backchannel/backchannel/analysis"
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/preference"
@@ -86,19 +87,20 @@ func tableFor(sp *outcome.Space, ps []*preference.Profile) (*table, error) {
 	return t, nil
 }
 
-func confidentialSetup(name string, s *mechanism.Setup) (*table, error) {
+// confidential checks that s grants the profiles of every party.
+func confidential(name string, s *mechanism.Setup) error {
 	if s == nil || s.Space == nil {
-		return nil, errors.New("mediator: setup has no outcome space")
+		return errors.New("mediator: setup has no outcome space")
 	}
 	if len(s.Confidential) != s.NumParties || s.NumParties == 0 {
-		return nil, fmt.Errorf("mediator %q reads the parties' profiles: run it with confidential access (sim.Config.Confidential = true)", name)
+		return fmt.Errorf("mediator %q reads the parties' profiles: run it with confidential access (sim.Config.Confidential = true)", name)
 	}
 	for i, p := range s.Confidential {
 		if p == nil {
-			return nil, fmt.Errorf("mediator %q: confidential profile of party %d is missing", name, i)
+			return fmt.Errorf("mediator %q: confidential profile of party %d is missing", name, i)
 		}
 	}
-	return tableFor(s.Space, s.Confidential)
+	return nil
 }
 
 // Improver is Raiffa's post-settlement mediator (Raiffa 1985,
@@ -125,7 +127,10 @@ func (m *Improver) ConfidentialAccess() bool { return true }
 // Init starts a new negotiation; it fails without confidential access or on
 // a space larger than MaxTable outcomes.
 func (m *Improver) Init(s *mechanism.Setup) error {
-	t, err := confidentialSetup("improver", s)
+	if err := confidential("improver", s); err != nil {
+		return err
+	}
+	t, err := tableFor(s.Space, s.Confidential)
 	if err != nil {
 		return err
 	}
@@ -192,15 +197,15 @@ func (m *Improver) taboo(idx int64) bool {
 
 // Arbitrator is the trusted arbitrator of the reference protocol
 // (mechanism.Arbitration): with confidential access to the profiles it
-// awards the Nash bargaining solution (Nash 1950) over the outcomes every
-// party could accept — feasible, free of red lines, each party at or above
-// its reservation value — maximising Π(uᵢ − rvᵢ); ties go to the lowest
-// outcome index. With no such outcome it makes no award. O(N·n).
+// awards the Nash bargaining solution (Nash 1950) as package analysis
+// computes it (analysis.Analyze, Report.Nash: over the outcomes every party
+// could accept — feasible, free of red lines, each party reaching its
+// reservation value within preference.Tolerance — maximising Π(uᵢ − rvᵢ),
+// ties to the larger utility sum, then frontier order). With no such
+// outcome it makes no award. Init costs one analysis of the space,
+// O(N·(n·I + R)) for N outcomes.
 type Arbitrator struct {
-	t   *table
-	sp  *outcome.Space
-	rv  []float64
-	buf outcome.Outcome
+	award outcome.Outcome // nil: no outcome is acceptable to all
 }
 
 // ConfidentialAccess reports true: the arbitrator reads every profile.
@@ -209,45 +214,18 @@ func (m *Arbitrator) ConfidentialAccess() bool { return true }
 // Init starts a new negotiation; it fails without confidential access or on
 // a space larger than MaxTable outcomes.
 func (m *Arbitrator) Init(s *mechanism.Setup) error {
-	t, err := confidentialSetup("arbitrator", s)
-	if err != nil {
+	if err := confidential("arbitrator", s); err != nil {
 		return err
 	}
-	m.t, m.sp = t, s.Space
-	m.rv = make([]float64, s.NumParties)
-	for p, pr := range s.Confidential {
-		m.rv[p] = pr.Reservation
+	r, err := analysis.Analyze(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable})
+	if err != nil {
+		return fmt.Errorf("the arbitrator analyses the outcomes: %w", err)
 	}
-	m.buf = resize(m.buf, s.Space.NumIssues())
+	m.award = nil
+	if r.Nash != nil {
+		m.award = r.Nash.Outcome.Clone()
+	}
 	return nil
-}
-
-// Nash returns the dense index of the Nash point and its product, or −1 if
-// no outcome is acceptable to all.
-func (m *Arbitrator) Nash() (int64, float64) {
-	return nashOf(m.t, m.rv)
-}
-
-func nashOf(t *table, rv []float64) (int64, float64) {
-	best, bestV := int64(-1), math.Inf(-1)
-	for idx, ok := range t.ok {
-		if !ok {
-			continue
-		}
-		v := 1.0
-		for p, r := range rv {
-			d := t.util[p][idx] - r
-			if d < 0 {
-				v = -1
-				break
-			}
-			v *= d
-		}
-		if v >= 0 && v > bestV {
-			best, bestV = int64(idx), v
-		}
-	}
-	return best, bestV
 }
 
 // Act awards the Nash point, or ends without an award.
@@ -255,12 +233,10 @@ func (m *Arbitrator) Act(_ *mechanism.Clock, r *mechanism.Request) mechanism.Ans
 	if r.Kind != mechanism.Propose {
 		return mechanism.Answer{}
 	}
-	idx, _ := m.Nash()
-	if idx < 0 {
+	if m.award == nil {
 		return mechanism.Answer{Kind: mechanism.End}
 	}
-	m.sp.Decode(outcome.Index(idx), m.buf)
-	return mechanism.Answer{Kind: mechanism.Offer, Outcome: m.buf}
+	return mechanism.Answer{Kind: mechanism.Offer, Outcome: m.award}
 }
 
 // Phased is a mediator for mechanism.PostSettlement: Talks serves the first

@@ -17,11 +17,17 @@ import (
 // one issue of the previous text, cycling through the issues and picking the
 // value of that issue compared least often so far. A Better answer to a
 // change from value a to b of issue i is evidence b ≻ a for that party on
-// issue i (score +1 for b, −1 for a); Worse the reverse; Same none. Only
-// single-issue changes are learnt from, so every inference is sound under
-// additive preferences. A party's estimated utility ûₚ is the mean over
-// issues of its value's score rescaled to [0, 1] within the issue (issues
-// weigh the same: comparisons reveal orders, not weights).
+// issue i; Worse the reverse; Same none. Only single-issue changes are
+// learnt from, so every inference is sound under additive preferences. Per
+// party and issue the mediator keeps a preference graph (the paper's
+// partial order): b ≻ a when more answers said so than the opposite, closed
+// transitively. A value's rank is the number of values it is known to beat
+// and not be beaten by, so a value the answers put above another always
+// ranks higher (consistent answers give an acyclic graph). A party's
+// estimated utility ûₚ is the mean over issues of its value's rank divided
+// by the largest rank of the issue (0.5 where nothing is known; issues
+// weigh the same: comparisons reveal orders, not weights). Each answer
+// recomputes one closure, O(Vᵢ³) (Floyd–Warshall).
 //
 // Voting: the mediator searches (64 random feasible starts, then coordinate
 // ascent) for the feasible text maximising Σ αₚ·log(0.01 + ûₚ), proposes it,
@@ -33,8 +39,8 @@ type Learner struct {
 	Explore float64 // share of the talks spent exploring (default 0.6)
 
 	t       texts
-	score   [][][]float64 // score[p][i][v]
-	count   [][]int       // count[i][v]: comparisons involving value v
+	orders  [][]order // orders[p][i]
+	count   [][]int   // count[i][v]: comparisons involving value v
 	alpha   []float64
 	buf     outcome.Outcome
 	cand    outcome.Outcome
@@ -56,11 +62,11 @@ func (m *Learner) Init(s *mechanism.Setup) error {
 	}
 	sp := s.Space
 	n := s.NumParties
-	m.score = make([][][]float64, n)
-	for p := range m.score {
-		m.score[p] = make([][]float64, sp.NumIssues())
+	m.orders = make([][]order, n)
+	for p := range m.orders {
+		m.orders[p] = make([]order, sp.NumIssues())
 		for i := range sp.Issues {
-			m.score[p][i] = make([]float64, sp.Issues[i].Len())
+			m.orders[p][i] = newOrder(sp.Issues[i].Len())
 		}
 	}
 	m.count = make([][]int, sp.NumIssues())
@@ -82,33 +88,79 @@ func (m *Learner) Init(s *mechanism.Setup) error {
 func (m *Learner) Estimate(p int, o outcome.Outcome) float64 {
 	var u float64
 	for i, v := range o {
-		sc := m.score[p][i]
-		lo, hi := sc[0], sc[0]
-		for _, x := range sc[1:] {
-			lo, hi = min(lo, x), max(hi, x)
-		}
-		if hi > lo {
-			u += (sc[v] - lo) / (hi - lo)
-		} else {
-			u += 0.5
-		}
+		u += m.orders[p][i].rank[v]
 	}
 	return u / float64(len(o))
 }
 
 func (m *Learner) learn(r *mechanism.Request) {
-	if m.changed < 0 || r.Offer == nil || len(r.Answers) != len(m.score) {
+	if m.changed < 0 || r.Offer == nil || len(r.Answers) != len(m.orders) {
 		return
 	}
 	i, b := m.changed, r.Offer[m.changed]
 	for p, a := range r.Answers {
 		switch a {
 		case mechanism.Better:
-			m.score[p][i][b]++
-			m.score[p][i][m.from]--
+			m.orders[p][i].add(b, m.from)
 		case mechanism.Worse:
-			m.score[p][i][b]--
-			m.score[p][i][m.from]++
+			m.orders[p][i].add(m.from, b)
+		}
+	}
+}
+
+// order is a party's learnt preference graph over one issue's n values.
+type order struct {
+	n     int
+	net   []int32   // net[a·n+b]: answers saying a ≻ b minus those saying b ≻ a
+	reach []bool    // reach[a·n+b]: a ≻ b in the transitive closure
+	rank  []float64 // each value's rank over the issue's largest, in [0, 1]
+}
+
+func newOrder(n int) order {
+	o := order{n: n, net: make([]int32, n*n), reach: make([]bool, n*n), rank: make([]float64, n)}
+	for v := range o.rank {
+		o.rank[v] = 0.5
+	}
+	return o
+}
+
+// add records one answer saying a ≻ b and recomputes the closure and the
+// ranks. O(n³).
+func (o *order) add(a, b int32) {
+	n := o.n
+	o.net[int(a)*n+int(b)]++
+	o.net[int(b)*n+int(a)]--
+	for k, x := range o.net {
+		o.reach[k] = x > 0
+	}
+	for k := range n {
+		for x := range n {
+			if !o.reach[x*n+k] {
+				continue
+			}
+			for y := range n {
+				if o.reach[k*n+y] {
+					o.reach[x*n+y] = true
+				}
+			}
+		}
+	}
+	hi := 0.0
+	for v := range n {
+		c := 0
+		for u := range n {
+			if o.reach[v*n+u] && !o.reach[u*n+v] {
+				c++
+			}
+		}
+		o.rank[v] = float64(c)
+		hi = max(hi, float64(c))
+	}
+	for v := range o.rank {
+		if hi > 0 {
+			o.rank[v] /= hi
+		} else {
+			o.rank[v] = 0.5
 		}
 	}
 }
@@ -124,7 +176,7 @@ func (m *Learner) objective(o outcome.Outcome) float64 {
 		}
 	}
 	var v float64
-	for p := range m.score {
+	for p := range m.orders {
 		v += m.alpha[p] * math.Log(0.01+m.Estimate(p, o))
 	}
 	return v
