@@ -192,12 +192,21 @@ var ErrTampered = errors.New("record: log does not verify")
 // signature (against want, when want is non-nil; against the key in the seal
 // otherwise). The error names the first line that fails.
 func Verify(r io.Reader, want ed25519.PublicKey) (*Summary, error) {
+	return scan(r, want, nil)
+}
+
+// scan checks a log as Verify does and calls fn, when non-nil, with the
+// 1-based number, kind and body of every line that verifies: body is the
+// line's JSON object without its prev and hash members (closed with '}'),
+// valid until fn returns. An error from fn stops the scan and is returned.
+func scan(r io.Reader, want ed25519.PublicKey, fn func(n int, kind string, body []byte) error) (*Summary, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	var prev [32]byte
 	s := &Summary{}
 	n := 0
 	sealed := false
+	var body []byte
 	for sc.Scan() {
 		n++
 		line := sc.Bytes()
@@ -237,7 +246,8 @@ func Verify(r io.Reader, want ed25519.PublicKey) (*Summary, error) {
 			Key    string          `json:"key"`
 			Sig    string          `json:"sig"`
 		}
-		if err := json.Unmarshal(append(append([]byte{}, line[:i]...), '}'), &head); err != nil {
+		body = append(append(body[:0], line[:i]...), '}')
+		if err := json.Unmarshal(body, &head); err != nil {
 			return s, fmt.Errorf("%w: line %d: %v", ErrTampered, n, err)
 		}
 		if head.Seq != n-1 {
@@ -264,6 +274,11 @@ func Verify(r io.Reader, want ed25519.PublicKey) (*Summary, error) {
 				return s, fmt.Errorf("%w: line %d: signature does not verify", ErrTampered, n)
 			}
 			s.Signed, s.Key, sealed = true, key, true
+		}
+		if fn != nil {
+			if err := fn(n, head.Kind, body); err != nil {
+				return s, err
+			}
 		}
 		prev = sum
 	}
