@@ -8,11 +8,12 @@ package study
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"sort"
 
+	"github.com/backchannel/backchannel/analysis"
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/mediator"
 	"github.com/backchannel/backchannel/outcome"
@@ -52,12 +53,32 @@ func AgentParties(names []string) func(i int) (mechanism.Party, error) {
 }
 
 // Stat is a mean with its 95% confidence interval (normal approximation,
-// ±1.96·s/√n; for rates the Wilson score interval).
+// ±1.96·s/√n; for rates the Wilson score interval). With no sample the
+// numbers are NaN (null in JSON).
 type Stat struct {
 	N    int     `json:"n"`
 	Mean float64 `json:"mean"`
 	CILo float64 `json:"ci95_lo"`
 	CIHi float64 `json:"ci95_hi"`
+}
+
+// MarshalJSON writes the numbers that are not finite as null (encoding/json
+// refuses NaN).
+func (s Stat) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		N    int      `json:"n"`
+		Mean *float64 `json:"mean"`
+		CILo *float64 `json:"ci95_lo"`
+		CIHi *float64 `json:"ci95_hi"`
+	}{s.N, finite(s.Mean), finite(s.CILo), finite(s.CIHi)})
+}
+
+// finite returns &x, or nil if x is NaN or infinite.
+func finite(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
 }
 
 func meanCI(xs []float64) Stat {
@@ -102,8 +123,8 @@ type Row struct {
 	Agreement  Stat        `json:"agreement_rate"`
 	Utility    []Stat      `json:"utility"`     // per party; no agreement counts as the reservation value
 	Welfare    Stat        `json:"welfare"`     // Σ utilities, same convention
-	DistPareto Stat        `json:"dist_pareto"` // over agreements
-	DistNash   Stat        `json:"dist_nash"`   // over agreements
+	DistPareto Stat        `json:"dist_pareto"` // over agreements (analysis.Report.DistanceToPareto)
+	DistNash   Stat        `json:"dist_nash"`   // over agreements, if there is a Nash point
 	Rounds     Stat        `json:"rounds"`
 	Faults     []string    `json:"faults,omitempty"`
 	Points     [][]float64 `json:"agreements"` // utilities of each agreement
@@ -143,7 +164,7 @@ func (tr *tracer) Observe(e *mechanism.Event) {
 // results. Party faults and mediator faults are counted and listed, never
 // fatal. Progress lines go to progress (may be nil).
 func Compare(ctx context.Context, pr *Problem, protocols []protocol.Protocol, rounds, seeds int, progress io.Writer) (*Result, error) {
-	ref, err := NewReference(pr.Space, pr.Profiles)
+	rep, ref, err := analyse(ctx, pr.Space, pr.Profiles)
 	if err != nil {
 		return nil, err
 	}
@@ -211,8 +232,12 @@ func Compare(ctx context.Context, pr *Problem, protocols []protocol.Protocol, ro
 			if r.Status == mechanism.Agreement {
 				agreed++
 				row.Points = append(row.Points, u)
-				dp = append(dp, ref.DistPareto(u))
-				dn = append(dn, ref.DistNash(u))
+				if d, _ := rep.DistanceToPareto(u); !math.IsInf(d, 0) {
+					dp = append(dp, d)
+				}
+				if d := rep.DistanceToNash(u); !math.IsInf(d, 0) {
+					dn = append(dn, d)
+				}
 			}
 		}
 		row.Agreement = wilson(agreed, seeds)
@@ -237,109 +262,55 @@ func firstLine(s string) string {
 	return s
 }
 
-// Reference holds the yardsticks of a problem, computed by enumeration over
-// the outcomes that are feasible and cross no party's red line: the Pareto
-// frontier (two parties), the Nash point (max Π(uᵢ − rvᵢ) over outcomes
-// every party could accept) and the largest welfare among those.
+// Reference is what a report shows of a problem's yardsticks, taken from
+// analysis.Analyze with feasibility rules and red lines honoured: each
+// party's reservation value, the Pareto frontier's distinct utility vectors
+// (two parties; ascending in u₀), the Nash point (analysis.Report.Nash: max
+// Π(uᵢ − rvᵢ) over the outcomes every party could accept; nil if there is
+// none) and the largest welfare among those outcomes (NaN if there is none;
+// null in JSON). It holds utilities only, never a profile.
 type Reference struct {
 	Reservation []float64   `json:"reservation"`
-	Frontier    [][]float64 `json:"frontier"` // two parties: ascending in u₀
-	Nash        []float64   `json:"nash"`     // nil if no outcome is acceptable to all
+	Frontier    [][]float64 `json:"frontier"`
+	Nash        []float64   `json:"nash"`
 	MaxWelfare  float64     `json:"max_welfare"`
 }
 
-// MaxReference is the largest space NewReference enumerates.
-const MaxReference = 1 << 24
-
-// NewReference enumerates sp under ps. O(N·(n·I + R) + N log N).
-func NewReference(sp *outcome.Space, ps []*preference.Profile) (*Reference, error) {
-	if err := sp.CheckEnumerable(MaxReference); err != nil {
-		return nil, fmt.Errorf("compare needs the Pareto frontier by enumeration: %w", err)
-	}
-	ref := &Reference{MaxWelfare: math.Inf(-1)}
-	for _, p := range ps {
-		ref.Reservation = append(ref.Reservation, p.Reservation)
-	}
-	size, _ := sp.Size()
-	o := sp.New()
-	var pts [][2]float64
-	bestN := -1.0
-	for idx := range size {
-		sp.Decode(outcome.Index(idx), o)
-		if !sp.Feasible(o) {
-			continue
-		}
-		u := make([]float64, len(ps))
-		ok, acc := true, true
-		for i, p := range ps {
-			if p.Violates(o) {
-				ok = false
-				break
-			}
-			u[i] = p.Utility(o)
-			acc = acc && u[i] >= p.Reservation
-		}
-		if !ok {
-			continue
-		}
-		if len(ps) == 2 {
-			pts = append(pts, [2]float64{u[0], u[1]})
-		}
-		if acc {
-			nash, w := 1.0, 0.0
-			for i, x := range u {
-				nash *= x - ref.Reservation[i]
-				w += x
-			}
-			if nash > bestN {
-				bestN, ref.Nash = nash, u
-			}
-			ref.MaxWelfare = max(ref.MaxWelfare, w)
-		}
-	}
-	sort.Slice(pts, func(i, j int) bool {
-		if pts[i][0] != pts[j][0] {
-			return pts[i][0] > pts[j][0]
-		}
-		return pts[i][1] > pts[j][1]
-	})
-	best := math.Inf(-1)
-	for _, p := range pts {
-		if p[1] > best {
-			best = p[1]
-			ref.Frontier = append(ref.Frontier, []float64{p[0], p[1]})
-		}
-	}
-	for i, j := 0, len(ref.Frontier)-1; i < j; i, j = i+1, j-1 {
-		ref.Frontier[i], ref.Frontier[j] = ref.Frontier[j], ref.Frontier[i]
-	}
-	return ref, nil
+// MarshalJSON writes MaxWelfare as null when there is none.
+func (r Reference) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Reservation []float64   `json:"reservation"`
+		Frontier    [][]float64 `json:"frontier"`
+		Nash        []float64   `json:"nash"`
+		MaxWelfare  *float64    `json:"max_welfare"`
+	}{r.Reservation, r.Frontier, r.Nash, finite(r.MaxWelfare)})
 }
 
-// DistPareto returns the Euclidean distance from u to the nearest frontier
-// point (NaN without a two-party frontier).
-func (r *Reference) DistPareto(u []float64) float64 {
-	if len(r.Frontier) == 0 || len(u) != 2 {
-		return math.NaN()
+// analyse runs analysis.Analyze on the problem and returns the report and
+// its Reference.
+func analyse(ctx context.Context, sp *outcome.Space, ps []*preference.Profile) (*analysis.Report, *Reference, error) {
+	rep, err := analysis.Analyze(ctx, sp, ps, analysis.Options{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("compare needs the Pareto frontier: %w", err)
 	}
-	d := math.Inf(1)
-	for _, f := range r.Frontier {
-		d = min(d, math.Hypot(f[0]-u[0], f[1]-u[1]))
+	ref := &Reference{Reservation: rep.Reservation, MaxWelfare: math.NaN()}
+	if rep.Nash != nil {
+		ref.Nash = rep.Nash.Utility
 	}
-	return d
-}
-
-// DistNash returns the Euclidean distance from u to the Nash point (NaN if
-// there is none).
-func (r *Reference) DistNash(u []float64) float64 {
-	if r.Nash == nil {
-		return math.NaN()
+	if rep.MaxWelfare != nil {
+		ref.MaxWelfare = 0
+		for _, u := range rep.MaxWelfare.Utility {
+			ref.MaxWelfare += u
+		}
 	}
-	var s float64
-	for i := range u {
-		s += (u[i] - r.Nash[i]) * (u[i] - r.Nash[i])
+	if rep.Parties == 2 {
+		for _, pt := range rep.Pareto {
+			if k := len(ref.Frontier); k == 0 || ref.Frontier[k-1][0] != pt.Utility[0] || ref.Frontier[k-1][1] != pt.Utility[1] {
+				ref.Frontier = append(ref.Frontier, pt.Utility)
+			}
+		}
 	}
-	return math.Sqrt(s)
+	return rep, ref, nil
 }
 
 func runSim(ctx context.Context, pr *Problem, m mechanism.Mechanism, med mechanism.Party, parties []mechanism.Party, rounds int, seed uint64) (mechanism.Result, error) {

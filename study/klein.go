@@ -107,7 +107,7 @@ func Klein(ctx context.Context, problems, issues, seeds, texts int, progress io.
 		if err != nil {
 			return nil, err
 		}
-		ref, err := NewReference(pr.Space, pr.Profiles)
+		_, ref, err := analyse(ctx, pr.Space, pr.Profiles)
 		if err != nil {
 			return nil, err
 		}
