@@ -13,6 +13,11 @@
 // line-without-prev-and-hash is the JSON object up to (not including) the
 // ,"prev" member. Traces contain no wall-clock times unless asked, so the same
 // seed gives a byte-identical trace.
+//
+// Read parses a verified log back against the scenario's outcome space;
+// Replayer and Replay run its negotiation again with parties that play back
+// the recorded moves, and say whether the outcome and the trace come out the
+// same (see replay.go for what can and cannot be replayed exactly).
 package record
 
 import (

@@ -19,7 +19,7 @@ import (
 func init() {
 	register(&cli.Command{
 		Name:  "record",
-		Usage: "make signing keys and verify negotiation logs",
+		Usage: "make signing keys, verify negotiation logs and replay them",
 		Commands: []*cli.Command{
 			{
 				Name:      "keygen",
@@ -81,6 +81,7 @@ func init() {
 					return nil
 				},
 			},
+			replayCommand(),
 		},
 	})
 }
