@@ -54,10 +54,7 @@ type Learner struct {
 
 // Init starts a new negotiation.
 func (m *Learner) Init(s *mechanism.Setup) error {
-	if err := m.t.reset(s); err != nil {
-		return err
-	}
-	if err := protocol("learner", s, "feedback"); err != nil {
+	if err := m.t.reset(s, "learner", "feedback"); err != nil {
 		return err
 	}
 	sp := s.Space

@@ -49,9 +49,15 @@ type texts struct {
 	r  *rand.Rand
 }
 
-func (t *texts) reset(s *mechanism.Setup) error {
+// reset starts t for a negotiation under s, after checking that s has a
+// space and a random source and that the strategy called name serves its
+// protocol (one of serves).
+func (t *texts) reset(s *mechanism.Setup, name string, serves ...string) error {
 	if s == nil || s.Space == nil {
 		return errors.New("mediator: setup has no outcome space")
+	}
+	if err := protocol(name, s, serves...); err != nil {
+		return err
 	}
 	if s.Rand == nil {
 		return errNoRand

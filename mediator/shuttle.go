@@ -63,10 +63,7 @@ const maxSeen = 512
 
 // Init starts a new negotiation.
 func (m *Bridge) Init(s *mechanism.Setup) error {
-	if err := m.t.reset(s); err != nil {
-		return err
-	}
-	if err := protocol("bridge", s, "shuttle"); err != nil {
+	if err := m.t.reset(s, "bridge", "shuttle"); err != nil {
 		return err
 	}
 	n, k := s.NumParties, s.Space.NumIssues()

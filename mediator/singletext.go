@@ -21,10 +21,7 @@ type RandomFlip struct {
 
 // Init starts a new negotiation.
 func (m *RandomFlip) Init(s *mechanism.Setup) error {
-	if err := m.t.reset(s); err != nil {
-		return err
-	}
-	if err := protocol("random-flip", s, "single-text"); err != nil {
+	if err := m.t.reset(s, "random-flip", "single-text"); err != nil {
 		return err
 	}
 	k := s.Space.NumIssues()
@@ -76,10 +73,7 @@ type move struct {
 
 // Init starts a new negotiation.
 func (m *HillClimb) Init(s *mechanism.Setup) error {
-	if err := m.t.reset(s); err != nil {
-		return err
-	}
-	if err := protocol("hill-climb", s, "single-text"); err != nil {
+	if err := m.t.reset(s, "hill-climb", "single-text"); err != nil {
 		return err
 	}
 	sp := s.Space
@@ -179,10 +173,7 @@ type Annealer struct {
 
 // Init starts a new negotiation.
 func (m *Annealer) Init(s *mechanism.Setup) error {
-	if err := m.t.reset(s); err != nil {
-		return err
-	}
-	if err := protocol("annealer", s, "single-text"); err != nil {
+	if err := m.t.reset(s, "annealer", "single-text"); err != nil {
 		return err
 	}
 	m.t0, m.t1, m.quota, m.window = m.T0, m.T1, m.Quota, m.Window
