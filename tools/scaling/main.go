@@ -2,8 +2,12 @@
 // with outcomes, issues and parties, and writes markdown tables and log-log
 // SVG plots into an output folder (docs/scaling by default).
 //
-//	go run ./tools/scaling            # default run, about a minute on 2 cores
-//	go run ./tools/scaling -large     # adds 10⁷-outcome enumerations (≈2 GB)
+//	go run ./tools/scaling                 # default run, about 1.5 minutes on 2 cores
+//	go run ./tools/scaling -large          # adds 10⁷-outcome enumerations (≈2 GB)
+//	go run ./tools/scaling -only rounds,parties   # only the named curves
+//
+// The curves: frontier, nparty, offers (analysis and offer search) and
+// rounds, parties (negotiation speed).
 //
 // Every figure is the best of repeated runs within a time budget on one
 // goroutine; peak memory is the largest live heap seen while the operation
@@ -21,6 +25,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,12 +39,26 @@ import (
 func main() {
 	out := flag.String("out", "docs/scaling", "folder for the tables and plots")
 	large := flag.Bool("large", false, "also run the 10⁷-outcome enumerations (slow, ≈2 GB)")
+	only := flag.String("only", "", "comma-separated curves to measure (frontier, nparty, offers, rounds, parties); empty: all")
 	flag.Parse()
-	if err := run(*out, *large); err != nil {
+	want := map[string]bool{}
+	for _, c := range strings.Split(*only, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			if !slices.Contains(curves, c) {
+				fmt.Fprintf(os.Stderr, "scaling: -only: unknown curve %q (known: %s)\n", c, strings.Join(curves, ", "))
+				os.Exit(2)
+			}
+			want[c] = true
+		}
+	}
+	if err := run(*out, *large, want); err != nil {
 		fmt.Fprintln(os.Stderr, "scaling:", err)
 		os.Exit(1)
 	}
 }
+
+// curves are the names -only accepts, one per table written.
+var curves = []string{"frontier", "nparty", "offers", "rounds", "parties"}
 
 // space returns ni issues × nv values with d random linear profiles
 // (weights summing to 1, evaluations uniform in [0,1]).
@@ -210,12 +229,39 @@ func mem(b float64) string {
 	return fmt.Sprintf("%.2f GiB", b/(1<<30))
 }
 
-func run(dir string, large bool) error {
+// run measures the curves in want (all when want is empty) and writes their
+// tables and plots into dir.
+func run(dir string, large bool, want map[string]bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	cmd := "go run ./tools/scaling"
 	budget := 300 * time.Millisecond
+	on := func(c string) bool { return len(want) == 0 || want[c] }
+	if on("frontier") {
+		if err := frontierCurve(dir, cmd, budget, large); err != nil {
+			return err
+		}
+	}
+	if on("nparty") {
+		if err := npartyCurve(dir, cmd, budget, large); err != nil {
+			return err
+		}
+	}
+	if on("offers") {
+		if err := offersCurve(dir, cmd, budget, large); err != nil {
+			return err
+		}
+	}
+	if on("rounds") || on("parties") {
+		if err := negotiationCurves(dir, cmd, budget, large, on("rounds"), on("parties")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func frontierCurve(dir, cmd string, budget time.Duration, large bool) error {
 
 	// 1. Bilateral frontier + Nash + Kalai: enumeration vs pruned Minkowski sum.
 	ft := &table{file: "frontier", title: "Bilateral frontier, Nash and Kalai: enumeration vs pruned Minkowski sum",
@@ -261,10 +307,10 @@ func run(dir string, large bool) error {
 		ft.point("Minkowski", n, mk.seconds)
 		ft.add(fmt.Sprintf("%d × 10", ni), fmt.Sprintf("1e%d", ni), mk.extra, et, em, dur(mk.seconds), mem(mk.peak), sx)
 	}
-	if err := ft.write(dir, cmd); err != nil {
-		return err
-	}
+	return ft.write(dir, cmd)
+}
 
+func npartyCurve(dir, cmd string, budget time.Duration, large bool) error {
 	// 2. n-party frontier: streaming skyline vs outcomes and parties.
 	st := &table{file: "nparty", title: "n-party Pareto frontier: streaming skyline (any profiles) and n-party Minkowski (linear profiles)",
 		complexity: "skyline O(N·(I + W̄·d)) typical, O(N·S·d) worst (S = frontier size, W̄ = window points tested before a dominator is found), O(B·d + S·d) memory; naive O(N²·d). Minkowski O(Σᵢ C log C + C·|Fᵢ|·d) with C = |Fᵢ₋₁|·kᵢ candidates.",
@@ -311,10 +357,10 @@ func run(dir string, large bool) error {
 			st.add(fmt.Sprint(d), fmt.Sprintf("1e%d", ni), ms.extra, dur(ms.seconds), mem(ms.peak), fmt.Sprintf("%.3g", float64(stats.Comparisons)), fmt.Sprintf("%.3g", n*n/2), mt, mm)
 		}
 	}
-	if err := st.write(dir, cmd); err != nil {
-		return err
-	}
+	return st.write(dir, cmd)
+}
 
+func offersCurve(dir, cmd string, budget time.Duration, large bool) error {
 	// 3. Offer search: per-issue search vs the sorted index.
 	ot := &table{file: "offers", title: "Offer search: smallest acceptable utility ≥ target",
 		complexity: "per-issue search (frontier.Offers.AtLeast) O(I·log k) per query, O(Σᵢ kᵢ) memory; sorted index (strategy) O(N·I + N log N) to build and O(N) memory, then O(log N) per query.",
