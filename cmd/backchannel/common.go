@@ -58,6 +58,34 @@ func openScenario(args []string, variant string) (*scenario.Scenario, error) {
 	return s, nil
 }
 
+// partiesFor reads --parties and checks it names one strategy per party of sc.
+func partiesFor(cmd *cli.Command, sc *scenario.Scenario) ([]partySpec, error) {
+	specs, err := parsePartySpecs(cmd.StringSlice("parties"))
+	if err != nil {
+		return nil, err
+	}
+	if len(specs) != sc.NumParties() {
+		return nil, usagef("--parties names %d strategies; scenario %q has %d parties (%s)", len(specs), sc.ID, sc.NumParties(), strings.Join(partyIDs(sc), ", "))
+	}
+	return specs, nil
+}
+
+// roundsFor reads --deadline-rounds; 0 means the scenario's suggestion, else
+// fallback.
+func roundsFor(cmd *cli.Command, sc *scenario.Scenario, fallback int) (int, error) {
+	rounds := int(cmd.Int("deadline-rounds"))
+	if rounds < 0 {
+		return 0, usagef("--deadline-rounds %d is negative", rounds)
+	}
+	if rounds == 0 {
+		rounds = sc.SuggestedDeadlineRounds
+	}
+	if rounds == 0 {
+		rounds = fallback
+	}
+	return rounds, nil
+}
+
 // partySpec is one entry of --parties: a strategy name with parameters,
 // written NAME or NAME:KEY=VALUE:KEY=VALUE.
 type partySpec struct {

@@ -40,26 +40,17 @@ func compareAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	specs, err := parsePartySpecs(cmd.StringSlice("parties"))
+	specs, err := partiesFor(cmd, sc)
 	if err != nil {
 		return err
-	}
-	if len(specs) != sc.NumParties() {
-		return usagef("--parties names %d strategies; scenario %q has %d parties", len(specs), sc.ID, sc.NumParties())
 	}
 	seeds := int(cmd.Int("seeds"))
 	if seeds < 1 {
 		return usagef("--seeds %d: want at least 1", seeds)
 	}
-	rounds := int(cmd.Int("deadline-rounds"))
-	if rounds < 0 {
-		return usagef("--deadline-rounds %d is negative", rounds)
-	}
-	if rounds == 0 {
-		rounds = sc.SuggestedDeadlineRounds
-		if rounds == 0 {
-			rounds = 60
-		}
+	rounds, err := roundsFor(cmd, sc, 60)
+	if err != nil {
+		return err
 	}
 	var names []string
 	for _, s := range specs {

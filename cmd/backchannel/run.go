@@ -58,21 +58,14 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	specs, err := parsePartySpecs(cmd.StringSlice("parties"))
+	specs, err := partiesFor(cmd, sc)
 	if err != nil {
 		return err
 	}
-	if len(specs) != sc.NumParties() {
-		return usagef("--parties names %d strategies; scenario %q has %d parties (%s)", len(specs), sc.ID, sc.NumParties(), strings.Join(partyIDs(sc), ", "))
-	}
-	rounds := int(cmd.Int("deadline-rounds"))
-	if rounds < 0 {
-		return usagef("--deadline-rounds %d is negative", rounds)
-	}
-	if rounds == 0 && cmd.Duration("deadline-time") == 0 {
-		rounds = sc.SuggestedDeadlineRounds
-		if rounds == 0 {
-			rounds = 100
+	rounds := 0 // a time deadline alone leaves rounds unbounded
+	if cmd.IsSet("deadline-rounds") || cmd.Duration("deadline-time") == 0 {
+		if rounds, err = roundsFor(cmd, sc, 100); err != nil {
+			return err
 		}
 	}
 	rc := runConfig{sc: sc, protocol: cmd.String("protocol"), specs: specs, seed: cmd.Uint64("seed"),

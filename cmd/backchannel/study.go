@@ -43,12 +43,9 @@ func studyAction(ctx context.Context, cmd *cli.Command) error {
 		if err != nil {
 			return err
 		}
-		specs, err := parsePartySpecs(cmd.StringSlice("parties"))
+		specs, err := partiesFor(cmd, sc)
 		if err != nil {
 			return err
-		}
-		if len(specs) != sc.NumParties() {
-			return usagef("--parties names %d strategies; scenario %q has %d parties", len(specs), sc.ID, sc.NumParties())
 		}
 		var names []string
 		for _, s := range specs {
