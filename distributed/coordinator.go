@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 
 	"github.com/backchannel/backchannel/store"
 	"github.com/backchannel/backchannel/tournament"
@@ -66,16 +68,18 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 		return pg, fmt.Errorf("NATS: results consumer: %w", err)
 	}
 	// Jobs that exhausted their deliveries: recorded as failures.
-	poison := make(chan uint64, 64)
+	var (
+		poisonMu sync.Mutex
+		poison   []uint64
+	)
 	sub, err := cn.nc.Subscribe(fmt.Sprintf("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.%s", cfg.jobsStream(), workersConsumer), func(m *nats.Msg) {
 		var adv struct {
 			StreamSeq uint64 `json:"stream_seq"`
 		}
 		if json.Unmarshal(m.Data, &adv) == nil && adv.StreamSeq > 0 {
-			select {
-			case poison <- adv.StreamSeq:
-			default:
-			}
+			poisonMu.Lock()
+			poison = append(poison, adv.StreamSeq)
+			poisonMu.Unlock()
 		}
 	})
 	if err != nil {
@@ -83,13 +87,16 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 	}
 	defer sub.Unsubscribe()
 
+	// Message ids deduplicate this run's own publish retries only: another
+	// run of the same plan (e.g. into a fresh database) must publish anew.
+	run := nuid.Next()
 	subject := cfg.jobSubject(t.ID)
 	for i := range pending {
 		data, err := json.Marshal(&pending[i])
 		if err != nil {
 			return pg, err
 		}
-		if _, err := cn.js.PublishAsync(subject, data, jetstream.WithMsgID(pending[i].ID)); err != nil {
+		if _, err := cn.js.PublishAsync(subject, data, jetstream.WithMsgID(run+"."+pending[i].ID)); err != nil {
 			return pg, fmt.Errorf("NATS: publish job %s: %w", pending[i].ID, err)
 		}
 	}
@@ -122,15 +129,13 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 		if err := fb.Error(); err != nil && ctx.Err() == nil {
 			return pg, fmt.Errorf("NATS: fetch results: %w", err)
 		}
-	drain:
-		for {
-			select {
-			case seq := <-poison:
-				if r, ok := poisoned(ctx, cn, seq, t, remaining, cfg.MaxDeliver); ok {
-					batch = append(batch, r)
-				}
-			default:
-				break drain
+		poisonMu.Lock()
+		seqs := poison
+		poison = nil
+		poisonMu.Unlock()
+		for _, seq := range seqs {
+			if r, ok := poisoned(ctx, cn, seq, t, remaining, cfg.MaxDeliver); ok {
+				batch = append(batch, r)
 			}
 		}
 		if len(batch) == 0 {

@@ -199,6 +199,7 @@ func TestCoordinatorResumes(t *testing.T) {
 	go Work(wctx, cfg, WorkerOptions{Concurrency: 2})
 
 	cctx, ccancel := context.WithCancel(ctx)
+	defer ccancel()
 	_, err = Coordinate(cctx, cfg, tr, st, tournament.Options{Batch: 4, Progress: func(pg tournament.Progress) {
 		if pg.Done >= 8 {
 			ccancel()
@@ -216,5 +217,15 @@ func TestCoordinatorResumes(t *testing.T) {
 	}
 	if pg.Skipped == 0 {
 		t.Error("the second coordinator found nothing stored by the first")
+	}
+	// The same plan into a fresh database at once: its jobs must not be
+	// dropped as duplicates of the first run's messages.
+	st2, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "t2.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	if pg, err := Coordinate(ctx, cfg, tr, st2, tournament.Options{}); err != nil || pg.Done != len(tr.Jobs) || pg.Skipped != 0 {
+		t.Fatalf("rerun into a fresh store: %+v, %v", pg, err)
 	}
 }

@@ -134,7 +134,13 @@ func handle(ctx context.Context, cn *conn, cfg *Config, ackWait time.Duration, x
 	}
 	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if _, err := cn.js.Publish(pctx, cfg.resultSubject(j.Plan), data, jetstream.WithMsgID(j.ID)); err != nil {
+	// A redelivered job carries the same message id, so its second result
+	// is dropped by the stream; results of separate runs are not.
+	var opts []jetstream.PublishOpt
+	if id := m.Headers().Get(jetstream.MsgIDHeader); id != "" {
+		opts = append(opts, jetstream.WithMsgID("result."+id))
+	}
+	if _, err := cn.js.Publish(pctx, cfg.resultSubject(j.Plan), data, opts...); err != nil {
 		m.NakWithDelay(time.Second)
 		return
 	}
