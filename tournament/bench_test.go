@@ -92,8 +92,8 @@ func (d *discard) Scenarios(context.Context) (map[string]store.Scenario, error) 
 	return nil, nil
 }
 func (d *discard) Trace(context.Context, string) ([]byte, error) { return nil, store.ErrNotFound }
-func (d *discard) Count(context.Context) (int, error)          { return len(d.done), nil }
-func (d *discard) Close() error                                { return nil }
+func (d *discard) Count(context.Context) (int, error)            { return len(d.done), nil }
+func (d *discard) Close() error                                  { return nil }
 
 // benchPlan is the tournament of docs/benchmarks.md: 5 strategies (10
 // pairings) × 2 roles × 10 scenarios × 10 repetitions = 2,000 negotiations

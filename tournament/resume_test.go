@@ -45,9 +45,9 @@ func TestKillAndResume(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "t.db")
 	strategies := "boulware,conceder,linear,hardliner,random,micro,tft-relative,frequency"
-	args := []string{"tournament", "run", "--strategies", strategies, "--repetitions", "6", "--seed", "11",
-		"--deadline-rounds", "1000", "--workers", "2", "--db", db}
-	plan := tournament.Plan{Strategies: strings.Split(strategies, ","), Repetitions: 6, Seed: 11, DeadlineRounds: 1000}
+	args := []string{"tournament", "run", "--strategies", strategies, "--repetitions", "30", "--seed", "11",
+		"--deadline-rounds", "1000", "--workers", "1", "--db", db}
+	plan := tournament.Plan{Strategies: strings.Split(strategies, ","), Repetitions: 30, Seed: 11, DeadlineRounds: 1000}
 	tr, err := tournament.Compile(context.Background(), nil, plan)
 	if err != nil {
 		t.Fatal(err)
