@@ -96,6 +96,12 @@ type Report struct {
 	Pareto []Point
 	// Solutions holds the solution concepts taken over Pareto (see Solve).
 	Solutions
+	// Enumerated is true when every outcome was enumerated (Analyze); false
+	// when Auto took the issue-by-issue path, whose counts are −1.
+	Enumerated bool
+	// Epsilon is the additive bound of an approximate frontier (Auto on a
+	// frontier too large to hold); 0 when the frontier is exact.
+	Epsilon float64
 	// Opposition is the smallest Euclidean distance from an admissible
 	// outcome's utility vector to (1, …, 1) (GENIUS 10.4's "opposition",
 	// MultilateralAnalysis); +Inf if no outcome is admissible. ANL 2023's
@@ -143,7 +149,7 @@ func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Prof
 	if maxPts <= 0 {
 		maxPts = DefaultMaxPoints
 	}
-	r := &Report{Parties: n, IgnoredConstraints: opts.IgnoreConstraints, Opposition: math.Inf(1)}
+	r := &Report{Parties: n, IgnoredConstraints: opts.IgnoreConstraints, Opposition: math.Inf(1), Enumerated: true}
 	r.Reservation = make([]float64, n)
 	for i, p := range profiles {
 		r.Reservation[i] = p.Reservation

@@ -14,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/backchannel/backchannel/analysis"
 	"github.com/backchannel/backchannel/scenario"
 )
 
@@ -103,7 +104,7 @@ func analyzeAction(ctx context.Context, cmd *cli.Command) error {
 	return nil
 }
 
-func buildAnalyzeJSON(sc *scenario.Scenario, pr *problem) *analyzeJSON {
+func buildAnalyzeJSON(sc *scenario.Scenario, pr *analysis.Report) *analyzeJSON {
 	sp := sc.Space
 	out := &analyzeJSON{Scenario: sc.ID, Parties: partyIDs(sc), Outcomes: sp.Count().String(),
 		Reservation: pr.Reservation, ParetoSize: len(pr.Pareto), ParetoAcceptable: pr.ParetoAcceptable,
@@ -116,8 +117,8 @@ func buildAnalyzeJSON(sc *scenario.Scenario, pr *problem) *analyzeJSON {
 		out.Feasible, out.Acceptable = &pr.Feasible, &pr.Acceptable
 	} else {
 		out.Method = "issue-by-issue frontier (Minkowski sum); counts not enumerated"
-		if pr.Approx > 0 {
-			out.Method += fmt.Sprintf("; ε-approximate frontier, ε = %g", pr.Approx)
+		if pr.Epsilon > 0 {
+			out.Method += fmt.Sprintf("; ε-approximate frontier, ε = %g", pr.Epsilon)
 		}
 	}
 	out.Pareto = make([]*pointJSON, len(pr.Pareto))

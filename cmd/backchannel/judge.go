@@ -2,68 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"math"
 
 	"github.com/backchannel/backchannel/analysis"
-	"github.com/backchannel/backchannel/frontier"
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/scenario"
 )
 
-// problem is the analysis of a scenario by whichever path fits its size:
-// enumeration (exact counts and frontier) or, past the enumeration limit, the
-// issue-by-issue frontier of package frontier (no counts).
-type problem struct {
-	*analysis.Report
-	Enumerated bool
-	Approx     float64 // ε of an approximate frontier, 0 if exact
-}
-
-// analyse runs the analysis of sc. ignore drops red lines and rules.
-func analyse(ctx context.Context, sc *scenario.Scenario, ignore bool) (*problem, error) {
-	ps := sc.Profiles()
-	rep, err := analysis.Analyze(ctx, sc.Space, ps, analysis.Options{IgnoreConstraints: ignore})
-	if err == nil {
-		return &problem{Report: rep, Enumerated: true}, nil
-	}
-	if !errors.Is(err, outcome.ErrTooLarge) {
-		return nil, err
-	}
-	sp := sc.Space
-	if ignore {
-		c, err := sc.WithoutRedLines()
-		if err != nil {
-			return nil, err
-		}
-		sp, ps = c.Space, c.Profiles()
-	}
-	pr := &problem{}
-	fa, err := frontier.Analyze(sp, ps, frontier.Options{})
-	if errors.Is(err, frontier.ErrFrontierTooLarge) {
-		pr.Approx = 1e-4
-		fa, err = frontier.Analyze(sp, ps, frontier.Options{Epsilon: pr.Approx})
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s outcomes are too many to enumerate, and the issue-by-issue frontier failed: %w", sp.Count(), err)
-	}
-	f := fa.Frontier
-	r := &analysis.Report{Parties: len(ps), IgnoredConstraints: ignore, Outcomes: -1, Feasible: -1, Admissible: -1, Acceptable: -1,
-		Reservation: fa.Reservation, Opposition: math.Inf(1)}
-	r.Pareto = make([]analysis.Point, f.Len())
-	for k := range r.Pareto {
-		u := append([]float64(nil), f.Utilities(k)...)
-		r.Pareto[k] = analysis.Point{Outcome: f.Outcome(k, sp.New()), Utility: u}
-		var d float64
-		for _, x := range u {
-			d += (1 - x) * (1 - x)
-		}
-		r.Opposition = min(r.Opposition, math.Sqrt(d))
-	}
-	r.Solutions = analysis.Solve(r.Pareto, r.Reservation)
-	pr.Report = r
-	return pr, nil
+// analyse runs the analysis of sc by whichever path fits its size
+// (analysis.Auto). ignore drops red lines and rules.
+func analyse(ctx context.Context, sc *scenario.Scenario, ignore bool) (*analysis.Report, error) {
+	return analysis.Auto(ctx, sc.Space, sc.Profiles(), analysis.Options{IgnoreConstraints: ignore})
 }
 
 // pointJSON is a point as the CLI prints it: outcome by issue and value
