@@ -328,3 +328,72 @@ func TestAnalyzeReproducesANL2023(t *testing.T) {
 		})
 	}
 }
+
+// TestHugeScenario runs and analyses a 10^30-outcome scenario: analyze
+// switches to the issue-by-issue frontier by itself, run negotiates with
+// offers searched over the per-issue structure, and neither enumerates.
+func TestHugeScenario(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("schema_version: 1\nscenario: {id: treaty}\nissues:\n")
+	for i := range 30 {
+		fmt.Fprintf(&b, "  - {id: clause%02d, options: [o0, o1, o2, o3, o4, o5, o6, o7, o8, o9]}\n", i)
+	}
+	b.WriteString("parties:\n")
+	for k, party := range []string{"north", "south"} {
+		fmt.Fprintf(&b, "  %s:\n    reservation_value: 0.3\n    weights: {", party)
+		for i := range 30 {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "clause%02d: %d", i, 1+(i*7+k*13)%10)
+		}
+		b.WriteString("}\n    values:\n")
+		for i := range 30 {
+			fmt.Fprintf(&b, "      clause%02d: {", i)
+			for v := range 10 {
+				if v > 0 {
+					b.WriteString(", ")
+				}
+				x := float64((v*(3+i)+k*5*i)%10) / 9
+				fmt.Fprintf(&b, "o%d: %.4f", v, x)
+			}
+			b.WriteString("}\n")
+		}
+	}
+	path := filepath.Join(t.TempDir(), "treaty.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, e, c := runCLI(t, "", "analyze", "--json", path)
+	if c != 0 {
+		t.Fatalf("analyze: %s", e)
+	}
+	var a struct {
+		Outcomes string `json:"outcomes"`
+		Method   string `json:"method"`
+		Pareto   []any  `json:"pareto"`
+		Nash     *struct {
+			Utility []float64 `json:"utility"`
+		} `json:"nash"`
+	}
+	if err := json.Unmarshal([]byte(out), &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Outcomes != "1"+strings.Repeat("0", 30) || !strings.Contains(a.Method, "issue-by-issue") || len(a.Pareto) == 0 || a.Nash == nil {
+		t.Fatalf("analyze of 10^30 outcomes: outcomes %s, method %q, %d frontier points, nash %v", a.Outcomes, a.Method, len(a.Pareto), a.Nash)
+	}
+	out, e, c = runCLI(t, "", "run", "--json", "--scenario", path, "--parties", "conceder,conceder", "--deadline-rounds", "500")
+	if c != 0 {
+		t.Fatalf("run: %s", e)
+	}
+	var r struct {
+		Status string `json:"status"`
+		Fault  any    `json:"fault"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Fault != nil || r.Status != "agreement" {
+		t.Errorf("run on 10^30 outcomes: status %s, fault %v", r.Status, r.Fault)
+	}
+}
