@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+
+	"github.com/backchannel/backchannel/protocol"
 )
 
 // Tournament is a checked, expanded plan: its jobs in a fixed order and the
@@ -26,7 +28,11 @@ type Tournament struct {
 //
 // Jobs: for each scenario (n parties), protocol and ordered choice of n
 // strategies (distinct unless SelfPlay: every assignment of strategies to
-// roles), Repetitions jobs with seeds derived from p.Seed.
+// roles), Repetitions jobs with seeds derived from p.Seed. A job names its
+// protocol by registry name (an alias such as "direct" becomes "sao") and
+// carries the protocol's deadline for the plan's round budget
+// (protocol.Protocol.Rounds: texts for single-text and feedback), so that
+// the job id covers the deadline actually run.
 func Compile(ctx context.Context, env *Env, p Plan) (*Tournament, error) {
 	perr := &PlanError{}
 	if p.Repetitions < 0 {
@@ -79,18 +85,20 @@ func Compile(ctx context.Context, env *Env, p Plan) (*Tournament, error) {
 		specs = append(specs, c)
 	}
 
-	protos := make([]Protocol, 0, len(p.Protocols))
+	protos := make([]protocol.Protocol, 0, len(p.Protocols))
 	for _, name := range p.Protocols {
 		pr, err := env.protocol(name)
 		if err != nil {
 			perr.add("%v", err)
 			continue
 		}
-		if pr.Mediator != nil {
-			if _, err := pr.Mediator(); err != nil {
-				perr.add("protocol %q: mediator: %v", name, err)
-				continue
-			}
+		if pr.New == nil {
+			perr.add("protocol %q has no mechanism", name)
+			continue
+		}
+		if slices.ContainsFunc(protos, func(q protocol.Protocol) bool { return q.Name == pr.Name }) {
+			perr.add("protocol %q is listed twice (it is %s)", name, pr.Name)
+			continue
 		}
 		protos = append(protos, pr)
 	}
@@ -159,7 +167,7 @@ func Compile(ctx context.Context, env *Env, p Plan) (*Tournament, error) {
 				for _, pr := range protos {
 					for rep := range p.Repetitions {
 						j := Job{Scenario: s.Scenario.ID, ScenarioKey: s.Key, Protocol: pr.Name, Strategies: strats,
-							Repetition: rep, Seed: jobSeed(p.Seed, s.Key, pr.Name, strats, rep), Rounds: rounds,
+							Repetition: rep, Seed: jobSeed(p.Seed, s.Key, pr.Name, strats, rep), Rounds: pr.Rounds(rounds),
 							MoveTime: p.MoveTime, JobTime: p.JobTime, Trace: p.Trace}
 						j.ID = j.computeID()
 						t.Jobs = append(t.Jobs, j)
@@ -216,7 +224,7 @@ func refName(ref string) string {
 	return fmt.Sprintf("%q", ref)
 }
 
-func partyRange(p Protocol) string {
+func partyRange(p protocol.Protocol) string {
 	switch {
 	case p.MaxParties == 0:
 		return fmt.Sprintf("%d or more", p.MinParties)

@@ -1,41 +1,17 @@
 package tournament
 
 import (
-	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/scenario"
 	"github.com/backchannel/backchannel/strategy"
 )
 
-// Protocol is a protocol a tournament can run: how to make its mechanism,
-// how many parties it takes, and the mediator strategy it needs (if any).
-type Protocol struct {
-	Name string
-	// New returns a fresh mechanism; one per negotiation.
-	New func() mechanism.Mechanism
-	// MinParties and MaxParties bound the scenario's party count (0: no
-	// upper bound).
-	MinParties, MaxParties int
-	// Mediator returns a fresh mediator strategy for protocols that need
-	// one; nil for direct protocols.
-	Mediator func() (mechanism.Party, error)
-	// Confidential grants the mediator the parties' profiles.
-	Confidential bool
-}
-
-// Protocols returns the protocols tournaments know by default, by name.
-func Protocols() map[string]Protocol {
-	return map[string]Protocol{
-		"sao": {Name: "sao", New: func() mechanism.Mechanism { return mechanism.NewSAO() }, MinParties: 2},
-	}
-}
-
 // Env is what a plan is checked and run against: how scenarios are loaded,
-// strategies built and protocols made. The zero Env uses DefaultLoader,
-// strategy.New and Protocols().
+// strategies built and protocols found. The zero Env (or a nil *Env) uses
+// DefaultLoader, strategy.New and the protocol registry (protocol.Lookup).
 type Env struct {
 	// Load reads a scenario reference (see Plan.Scenarios); nil means
 	// DefaultLoader.
@@ -44,8 +20,11 @@ type Env struct {
 	// naming the problem for an unknown strategy or bad parameter. nil
 	// means the strategy registry (strategy.New).
 	NewParty func(s Spec) (mechanism.Party, error)
-	// Protocols by name; nil means Protocols().
-	Protocols map[string]Protocol
+	// Protocol finds a protocol by name (or alias); it must return an error
+	// listing the known names for an unknown one. nil means protocol.Lookup,
+	// the registry every command shares. Tests use it to add protocols
+	// (e.g. one whose mediator misbehaves).
+	Protocol func(name string) (protocol.Protocol, error)
 }
 
 // DefaultLoader reads "" or "builtin:NAME" from the embedded scenarios and
@@ -91,23 +70,9 @@ func (e *Env) newParty(s Spec) (mechanism.Party, error) {
 	return a, nil
 }
 
-func (e *Env) protocols() map[string]Protocol {
-	if e != nil && e.Protocols != nil {
-		return e.Protocols
+func (e *Env) protocol(name string) (protocol.Protocol, error) {
+	if e != nil && e.Protocol != nil {
+		return e.Protocol(name)
 	}
-	return Protocols()
-}
-
-func (e *Env) protocol(name string) (Protocol, error) {
-	ps := e.protocols()
-	p, ok := ps[name]
-	if !ok {
-		names := make([]string, 0, len(ps))
-		for n := range ps {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		return Protocol{}, fmt.Errorf("unknown protocol %q (known: %s)", name, strings.Join(names, ", "))
-	}
-	return p, nil
+	return protocol.Lookup(name)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/record"
 	"github.com/backchannel/backchannel/sim"
 	"github.com/backchannel/backchannel/store"
@@ -105,24 +106,29 @@ func (x *Executor) Run(ctx context.Context, j *Job) (store.Result, error) {
 		if err != nil {
 			return fail(p.Info.Roles[i], s, "cannot build strategy: "+err.Error())
 		}
+		parties[i] = pr.Wrap(parties[i])
+	}
+	med, confidential, err := newMediator(pr)
+	if err != nil {
+		return fail("mediator", j.Protocol, "cannot build mediator: "+err.Error())
 	}
 	cfg := &sim.Config{Mechanism: pr.New(), Space: sc.Space, Profiles: sc.Profiles(), Parties: parties,
-		Deadline: mechanism.Deadline{Rounds: j.Rounds, MoveTime: j.MoveTime}, Seed: j.Seed, Confidential: pr.Confidential}
-	if pr.Mediator != nil {
-		if cfg.Mediator, err = pr.Mediator(); err != nil {
-			return fail("mediator", j.Protocol, "cannot build mediator: "+err.Error())
-		}
-		if sc.Mediator != nil {
-			cfg.MediatorProfile = sc.Mediator.Profile
-		}
+		Mediator: med, Confidential: confidential,
+		Deadline: mechanism.Deadline{Rounds: j.Rounds, MoveTime: j.MoveTime}, Seed: j.Seed}
+	if med != nil && sc.Mediator != nil {
+		cfg.MediatorProfile = sc.Mediator.Profile
 	}
 	var (
 		trace bytes.Buffer
 		rw    *record.Writer
 	)
 	if j.Trace {
-		rw = record.NewWriter(&trace, sc.Space, record.Header{Scenario: sc.ID, Protocol: j.Protocol, Parties: p.Info.Roles,
-			Roles: j.Strategies, Seed: j.Seed, Rounds: j.Rounds})
+		h := record.Header{Scenario: sc.ID, Protocol: j.Protocol, Parties: p.Info.Roles,
+			Roles: j.Strategies, Seed: j.Seed, Rounds: j.Rounds}
+		if med != nil {
+			h.Mediator = j.Protocol
+		}
+		rw = record.NewWriter(&trace, sc.Space, h)
 		cfg.Observer = rw
 	}
 	jctx := ctx
@@ -165,6 +171,19 @@ func (x *Executor) Run(ctx context.Context, j *Job) (store.Result, error) {
 	}
 	x.score(p, &r, agreement, faulty, res.Time)
 	return r, nil
+}
+
+// newMediator builds pr's mediator (nil for direct talks). A panic while
+// building it (a registry naming a strategy this binary lacks) becomes an
+// error, so that it costs the job and not the worker.
+func newMediator(pr protocol.Protocol) (m mechanism.Party, confidential bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, confidential, err = nil, false, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	m, confidential = pr.NewMediator()
+	return m, confidential, nil
 }
 
 // score fills Utilities, Welfare and the distances. Each party scores its

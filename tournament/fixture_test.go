@@ -8,6 +8,7 @@ import (
 
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/outcome"
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/scenario"
 	"github.com/backchannel/backchannel/strategy"
 )
@@ -62,6 +63,38 @@ func (breaker) Act(_ *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
 	return mechanism.Answer{Kind: mechanism.Reject}
 }
 
+// panickyMediator relays like the registry's relay mediator but panics on
+// its fifth move: a mediator fault in an indirect protocol.
+type panickyMediator struct {
+	inner mechanism.Party
+	n     int
+}
+
+func (m *panickyMediator) Init(s *mechanism.Setup) error { m.n = 0; return m.inner.Init(s) }
+func (m *panickyMediator) Act(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+	if m.n++; m.n == 5 {
+		var xs []int
+		_ = xs[m.n] // index out of range: a real runtime panic
+	}
+	return m.inner.Act(c, r)
+}
+
+// testProtocol is the registry plus "shuttle/panicky": proximity talks
+// whose mediator panics.
+func testProtocol(name string) (protocol.Protocol, error) {
+	if name != "shuttle/panicky" {
+		return protocol.Lookup(name)
+	}
+	p, err := protocol.Lookup("shuttle/relay")
+	if err != nil {
+		return p, err
+	}
+	relay := p.Mediator
+	p.Name = name
+	p.Mediator = func() mechanism.Party { return &panickyMediator{inner: relay()} }
+	return p, nil
+}
+
 func testEnv(t testing.TB) *Env {
 	stop := make(chan struct{})
 	t.Cleanup(func() { close(stop) })
@@ -83,6 +116,7 @@ func testEnv(t testing.TB) *Env {
 			}
 			return strategy.New(s.Name, s.Params)
 		},
+		Protocol: testProtocol,
 	}
 }
 

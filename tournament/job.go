@@ -21,7 +21,7 @@ type Job struct {
 	Strategies  []string      `json:"strategies"` // canonical spec per party, in party order
 	Repetition  int           `json:"repetition"`
 	Seed        uint64        `json:"seed"`
-	Rounds      int           `json:"rounds"`
+	Rounds      int           `json:"rounds"` // the protocol's deadline (texts for text-based protocols)
 	MoveTime    time.Duration `json:"move_time"`
 	JobTime     time.Duration `json:"job_time"`
 	Trace       bool          `json:"trace"`

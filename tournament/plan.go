@@ -23,14 +23,17 @@ type Plan struct {
 	// "builtin:NAME", either followed by "#VARIANT". Empty means the
 	// embedded default scenario.
 	Scenarios []string `yaml:"scenarios" json:"scenarios"`
-	// Protocols are protocol names (see Protocols); empty means "sao".
+	// Protocols are names of the protocol registry (package protocol, or
+	// its short aliases: direct, shuttle, single-text, feedback,
+	// post-settlement); empty means "sao".
 	Protocols []string `yaml:"protocols" json:"protocols"`
 	// Repetitions of each pairing, each with its own seed (≥ 1; 0 means 1).
 	Repetitions int `yaml:"repetitions" json:"repetitions"`
 	// Seed from which every job's seed is derived.
 	Seed uint64 `yaml:"seed" json:"seed"`
-	// DeadlineRounds bounds each negotiation; 0 takes the scenario's
-	// suggestion, else 100.
+	// DeadlineRounds bounds each negotiation in SAO rounds; 0 takes the
+	// scenario's suggestion, else 100. Protocols whose mediator proposes
+	// texts get protocol.Protocol.Rounds of it.
 	DeadlineRounds int `yaml:"deadline_rounds" json:"deadline_rounds"`
 	// MoveTime bounds one answer of a party: a party that overruns it loses
 	// the negotiation. 0 means DefaultMoveTime.

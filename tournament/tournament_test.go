@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/store"
 	"github.com/backchannel/backchannel/store/sqlite"
 )
@@ -90,12 +91,39 @@ func TestJobIDsStable(t *testing.T) {
 	}
 }
 
+// TestJobIDsGolden pins the ids of a sao plan to the values they had before
+// tournaments moved to the shared protocol registry: results stored by an
+// earlier version resume under the same ids.
+func TestJobIDsGolden(t *testing.T) {
+	p := Plan{Strategies: []string{"linear", "boulware:e=0.1", "conceder"}, Scenarios: []string{"small"}, Repetitions: 2, Seed: 7}
+	for _, protos := range [][]string{nil, {"sao"}, {"direct"}} {
+		p.Protocols = protos
+		tr := compile(t, testEnv(t), p)
+		if tr.ID != "43065c8084687044" {
+			t.Errorf("protocols %v: plan id %s, want 43065c8084687044", protos, tr.ID)
+		}
+		want := []struct {
+			id   string
+			seed uint64
+		}{
+			{"a011be081e2c4b0a0b58d245046453ca", 12670605830575967046},
+			{"da9ac7897cd90f75414d367802b03e61", 15842512717832082327},
+			{"9070da180fc785414fdf010d75bc7c9b", 7804618735391053026},
+		}
+		for i, w := range want {
+			if j := tr.Jobs[i]; j.ID != w.id || j.Seed != w.seed {
+				t.Errorf("protocols %v: job %d is %s (seed %d), want %s (seed %d)", protos, i, j.ID, j.Seed, w.id, w.seed)
+			}
+		}
+	}
+}
+
 func TestPlanErrorsListsAll(t *testing.T) {
 	env := testEnv(t)
 	p := Plan{
 		Strategies:  []string{"linear", "nosuch", "boulware:e=5", "conceder:e"},
 		Scenarios:   []string{"small", "missing-file.yaml", "three"},
-		Protocols:   []string{"sao", "telepathy"},
+		Protocols:   []string{"sao", "telepathy", "direct"},
 		Repetitions: -1, DeadlineRounds: -3,
 	}
 	_, err := Compile(context.Background(), env, p)
@@ -103,7 +131,7 @@ func TestPlanErrorsListsAll(t *testing.T) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("want *PlanError, got %v", err)
 	}
-	for _, want := range []string{"repetitions -1", "deadline_rounds -3", `"nosuch"`, "boulware:e=5", "conceder:e", "missing-file.yaml", `"telepathy"`, `"three" has 3 parties but only 1`} {
+	for _, want := range []string{"repetitions -1", "deadline_rounds -3", `"nosuch"`, "boulware:e=5", "conceder:e", "missing-file.yaml", `"telepathy"`, `"direct" is listed twice (it is sao)`, `"three" has 3 parties but only 1`} {
 		found := false
 		for _, pr := range pe.Problems {
 			found = found || strings.Contains(pr, want)
@@ -116,10 +144,13 @@ func TestPlanErrorsListsAll(t *testing.T) {
 
 func TestImpossibleProtocol(t *testing.T) {
 	env := testEnv(t)
-	env.Protocols = Protocols()
-	pr := env.Protocols["sao"]
-	pr.Name, pr.MaxParties = "bilateral", 2
-	env.Protocols["bilateral"] = pr
+	env.Protocol = func(name string) (protocol.Protocol, error) {
+		pr, err := protocol.Lookup("sao")
+		if name == "bilateral" {
+			pr.Name, pr.MaxParties = "bilateral", 2
+		}
+		return pr, err
+	}
 	_, err := Compile(context.Background(), env, Plan{Strategies: []string{"linear", "boulware", "conceder"}, Scenarios: []string{"three"}, Protocols: []string{"bilateral"}})
 	if err == nil || !strings.Contains(err.Error(), `protocol "bilateral" cannot run scenario "three"`) {
 		t.Fatalf("want a party-count problem, got %v", err)
@@ -275,5 +306,94 @@ func TestResumeStoresOnce(t *testing.T) {
 	added, err := st.Put(context.Background(), all)
 	if err != nil || added != 0 {
 		t.Fatalf("re-Put added %d (err %v)", added, err)
+	}
+}
+
+// TestProtocols runs one tournament over direct, indirect and reference
+// protocols of the registry (named by registry name and by alias) plus
+// "shuttle/panicky", whose mediator panics: every job is stored under its
+// protocol's registry name, the panicking mediator's negotiations fail with
+// the fault attributed to the mediator, and no other negotiation fails.
+func TestProtocols(t *testing.T) {
+	env := testEnv(t)
+	protos := []string{"direct", "shuttle/relay", "single-text/annealer", "feedback", "sao+post-settlement", "arbitration", "shuttle/panicky"}
+	names := []string{"sao", "shuttle/relay", "single-text/annealer", "feedback/learner", "sao+post-settlement", "arbitration", "shuttle/panicky"}
+	p := Plan{Strategies: []string{"linear", "boulware", "conceder"}, Scenarios: []string{"small"}, Protocols: protos,
+		Repetitions: 2, Seed: 4, DeadlineRounds: 30}
+	tr := compile(t, env, p)
+	perProto := 3 * 2 * 2
+	if len(tr.Jobs) != perProto*len(protos) {
+		t.Fatalf("%d jobs, want %d", len(tr.Jobs), perProto*len(protos))
+	}
+	for _, j := range tr.Jobs {
+		pr, err := protocol.Lookup(j.Protocol)
+		if j.Protocol == "shuttle/panicky" {
+			pr, err = testProtocol(j.Protocol)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Rounds != pr.Rounds(30) {
+			t.Fatalf("%s job has deadline %d, want %d", j.Protocol, j.Rounds, pr.Rounds(30))
+		}
+	}
+	st := openStore(t)
+	pg, err := Run(context.Background(), tr, st, env, Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pg.Done != len(tr.Jobs) {
+		t.Fatalf("done %d of %d", pg.Done, len(tr.Jobs))
+	}
+	type tally struct{ jobs, agreements, failed, mediatorFaults int }
+	by := map[string]*tally{}
+	for _, n := range names {
+		by[n] = &tally{}
+	}
+	for _, r := range results(t, st) {
+		c := by[r.Protocol]
+		if c == nil {
+			t.Fatalf("result stored under protocol %q, not a registry name of the plan", r.Protocol)
+		}
+		c.jobs++
+		switch r.Status {
+		case "agreement":
+			c.agreements++
+			if math.IsNaN(r.ParetoDistance) || r.ParetoDistance < 0 || math.IsNaN(r.NashDistance) {
+				t.Errorf("%s: agreement with distances %v, %v", r.Protocol, r.ParetoDistance, r.NashDistance)
+			}
+		case "failed":
+			c.failed++
+		}
+		if r.FaultRole == "mediator" {
+			c.mediatorFaults++
+			if r.FaultStrategy != r.Protocol || !strings.Contains(r.Fault, "panic") {
+				t.Errorf("mediator fault attributed to %q: %s", r.FaultStrategy, r.Fault)
+			}
+			for i, u := range r.Utilities {
+				if want := []float64{0.3, 0.25}[i]; u != want {
+					t.Errorf("%s: party %d scores %v after the mediator's fault, want its reservation %v", r.Protocol, i, u, want)
+				}
+			}
+		}
+	}
+	for _, n := range names {
+		c := by[n]
+		t.Logf("%-22s %d jobs, %d agreements, %d failed", n, c.jobs, c.agreements, c.failed)
+		if c.jobs != perProto {
+			t.Errorf("%s: %d results, want %d", n, c.jobs, perProto)
+		}
+		if n == "shuttle/panicky" {
+			if c.failed != perProto || c.mediatorFaults != perProto {
+				t.Errorf("%s: %d failed, %d mediator faults, want all %d", n, c.failed, c.mediatorFaults, perProto)
+			}
+			continue
+		}
+		if c.failed != 0 {
+			t.Errorf("%s: %d negotiations failed", n, c.failed)
+		}
+		if c.agreements == 0 {
+			t.Errorf("%s: no agreement at all on the small fixture", n)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/backchannel/backchannel/distributed"
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/scenario"
 	"github.com/backchannel/backchannel/store"
 	"github.com/backchannel/backchannel/store/postgres"
@@ -43,7 +44,7 @@ func init() {
 				Flags: []cli.Flag{
 					&cli.StringSliceFlag{Name: "strategies", Usage: "strategy specs NAME or NAME:KEY=VALUE, comma-separated (see 'backchannel strategies')"},
 					&cli.StringSliceFlag{Name: "scenarios", Usage: "scenario files or builtin:NAME, comma-separated; FILE#VARIANT applies a variant (default: the embedded scenario)"},
-					&cli.StringSliceFlag{Name: "protocols", Usage: "protocols: " + strings.Join(tournamentProtocols(), ", ") + " (default: sao)"},
+					&cli.StringSliceFlag{Name: "protocols", Usage: "protocols, comma-separated: " + strings.Join(protocol.Names(), ", ") + " (short: direct, shuttle, single-text, feedback, post-settlement; default: sao)"},
 					&cli.IntFlag{Name: "repetitions", Aliases: []string{"n"}, Usage: "negotiations per pairing, each with its own seed (default 1)"},
 					&cli.Uint64Flag{Name: "seed", Usage: "plan seed: every job's seed derives from it (default 0)"},
 					&cli.IntFlag{Name: "workers", Aliases: []string{"j"}, Usage: "negotiations run at once (default: all cores)"},
@@ -81,8 +82,6 @@ func init() {
 		},
 	})
 }
-
-func tournamentProtocols() []string { return sortedKeys(tournament.Protocols()) }
 
 // tournamentEnv loads scenarios the way every command does (files, folders,
 // builtin:NAME), with FILE#VARIANT for variants.
