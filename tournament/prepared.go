@@ -4,18 +4,19 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math"
+	"slices"
 
-	"github.com/backchannel/backchannel/frontier"
+	"github.com/backchannel/backchannel/analysis"
 	"github.com/backchannel/backchannel/scenario"
 	"github.com/backchannel/backchannel/store"
 )
 
 // Prepared is a scenario ready to run many negotiations on: its content key,
-// its native encoding (what remote workers receive), and its Pareto frontier
-// and Nash point, computed once. It is immutable and safe for concurrent use.
+// its native encoding (what remote workers receive), and its analysis
+// (Pareto frontier and Nash point), computed once. It is immutable and safe
+// for concurrent use.
 type Prepared struct {
 	Key      string // hex SHA-256 (128 bits) of Data
 	Data     []byte // the scenario in native YAML (scenario.Marshal)
@@ -24,17 +25,16 @@ type Prepared struct {
 	// Note says why Info has no frontier, if it has none.
 	Note string
 
-	front *frontier.Frontier
+	analysis *analysis.Report
 }
 
-// frontierLimit bounds the enumeration used for non-linear profiles.
-const frontierLimit = 20_000_000
-
-// Prepare encodes sc, computes its key and its Pareto frontier and Nash point
-// (package frontier: exact for linear profiles, ε = 0.001 approximate if the
-// exact frontier is too large, enumerated for non-linear profiles up to
-// 2·10⁷ outcomes). A scenario whose frontier cannot be computed is still
-// prepared; its distances are NaN and Note says why.
+// Prepare encodes sc, computes its key and analyses it once with
+// analysis.Auto (default options: red lines and feasibility rules honoured;
+// enumeration up to outcome.MaxEnumerable outcomes, the exact issue-by-issue
+// frontier beyond, ε = analysis.LargeEpsilon approximate when that is too
+// large to hold). A scenario that cannot be analysed (non-linear profiles
+// beyond the enumeration limit) is still prepared; its distances are NaN and
+// Note says why.
 func Prepare(ctx context.Context, sc *scenario.Scenario) (*Prepared, error) {
 	data, err := scenario.Marshal(sc, "yaml")
 	if err != nil {
@@ -57,60 +57,50 @@ func prepare(ctx context.Context, sc *scenario.Scenario, data []byte) (*Prepared
 	h := sha256.Sum256(data)
 	p := &Prepared{Key: hex.EncodeToString(h[:16]), Data: data, Scenario: sc}
 	p.Info = store.Scenario{Key: p.Key, ID: sc.ID}
-	profiles := sc.Profiles()
 	for _, pt := range sc.Parties {
 		p.Info.Roles = append(p.Info.Roles, pt.ID)
 		p.Info.Reservations = append(p.Info.Reservations, pt.Profile.Reservation)
 	}
-	f, err := frontier.Linear(sc.Space, profiles, frontier.Options{})
-	if errors.Is(err, frontier.ErrFrontierTooLarge) {
-		f, err = frontier.Linear(sc.Space, profiles, frontier.Options{Epsilon: 1e-3})
-	}
-	if errors.Is(err, frontier.ErrNotLinear) {
-		if err = sc.Space.CheckEnumerable(frontierLimit); err == nil {
-			f, _, err = frontier.Skyline(ctx, sc.Space, profiles)
-		}
-	}
+	r, err := analysis.Auto(ctx, sc.Space, sc.Profiles(), analysis.Options{})
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		p.Note = fmt.Sprintf("no Pareto frontier for scenario %q: %v", sc.ID, err)
 		return p, nil
 	}
-	p.front = f
-	p.Info.Frontier = make([][]float64, f.Len())
-	for k := range f.Len() {
-		p.Info.Frontier[k] = append([]float64(nil), f.Utilities(k)...)
+	p.analysis = r
+	// The report keeps every outcome of a utility vector on the frontier;
+	// the store needs each vector once (equal vectors are adjacent).
+	p.Info.Frontier = make([][]float64, 0, len(r.Pareto))
+	for k := range r.Pareto {
+		u := r.Pareto[k].Utility
+		if n := len(p.Info.Frontier); n > 0 && slices.Equal(p.Info.Frontier[n-1], u) {
+			continue
+		}
+		p.Info.Frontier = append(p.Info.Frontier, append([]float64(nil), u...))
 	}
-	if k, ok := f.Nash(p.Info.Reservations); ok {
-		p.Info.Nash = p.Info.Frontier[k]
+	if r.Nash != nil {
+		p.Info.Nash = append([]float64(nil), r.Nash.Utility...)
 	}
 	return p, nil
 }
 
 // distances returns the Euclidean distances from utility vector u to the
-// nearest frontier point and to the Nash point (NaN when unknown). O(F·d).
+// nearest frontier point and to the Nash point (analysis.Report's
+// DistanceToPareto and DistanceToNash); NaN when unknown: no analysis, an
+// empty frontier or no Nash point. O(log F + k) for two parties, O(F·n)
+// for more.
 func (p *Prepared) distances(u []float64) (pareto, nash float64) {
 	pareto, nash = math.NaN(), math.NaN()
-	if p.front == nil {
+	if p.analysis == nil {
 		return
 	}
-	best := math.Inf(1)
-	for k := range p.front.Len() {
-		best = min(best, dist(u, p.front.Utilities(k)))
+	if len(p.analysis.Pareto) > 0 {
+		pareto, _ = p.analysis.DistanceToPareto(u)
 	}
-	if p.front.Len() > 0 {
-		pareto = best
-	}
-	if p.Info.Nash != nil {
-		nash = dist(u, p.Info.Nash)
+	if p.analysis.Nash != nil {
+		nash = p.analysis.DistanceToNash(u)
 	}
 	return
-}
-
-func dist(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		d := a[i] - b[i]
-		s += d * d
-	}
-	return math.Sqrt(s)
 }
