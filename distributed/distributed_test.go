@@ -3,6 +3,8 @@ package distributed
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,8 +17,10 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/store"
 	"github.com/backchannel/backchannel/store/sqlite"
+	"github.com/backchannel/backchannel/strategy"
 	"github.com/backchannel/backchannel/tournament"
 )
 
@@ -45,16 +49,24 @@ func buildCLI(t *testing.T) string {
 	return bin
 }
 
-// worker is a 'backchannel worker' subprocess; done counts its finished jobs.
+// worker is a worker subprocess; done counts its finished jobs.
 type worker struct {
 	cmd     *exec.Cmd
 	done    atomic.Int64
 	started chan string // ids of jobs as they start
 }
 
+// startWorker runs 'backchannel worker' against url, one job at a time.
 func startWorker(t *testing.T, bin, url, name string) *worker {
 	t.Helper()
-	w := &worker{cmd: exec.Command(bin, "worker", "--nats", url, "--jobs", "1", "--verbose", "--name", name), started: make(chan string, 1000)}
+	return startProcess(t, exec.Command(bin, "worker", "--nats", url, "--jobs", "1", "--verbose", "--name", name), name)
+}
+
+// startProcess starts cmd, a worker that logs "worker: job ID started" and
+// "worker: job ID done (…)" lines on stderr, and follows them.
+func startProcess(t *testing.T, cmd *exec.Cmd, name string) *worker {
+	t.Helper()
+	w := &worker{cmd: cmd, started: make(chan string, 1000)}
 	errp, err := w.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -80,17 +92,47 @@ func startWorker(t *testing.T, bin, url, name string) *worker {
 	return w
 }
 
-// TestWorkersKilledMidJob runs a tournament through an embedded JetStream
-// with three worker processes, kills one with SIGKILL while it runs a job,
-// and checks that the job is redelivered and every result stored once.
+// childEnv gives TestWorkerChild, in a subprocess, the NATS URL to work for.
+const childEnv = "BACKCHANNEL_DISTRIBUTED_WORKER_CHILD"
+
+// TestWorkerChild is the worker TestWorkersKilledMidJob kills; it skips
+// unless run by it. It is 'backchannel worker --jobs 1 --verbose --name w0'
+// (distributed.Work with the same logging), except that it builds parties
+// through a gate that holds its second job forever once the job has
+// started: the job cannot finish before the kill, however fast the machine.
+func TestWorkerChild(t *testing.T) {
+	url := os.Getenv(childEnv)
+	if url == "" {
+		t.Skip("the subprocess of TestWorkersKilledMidJob")
+	}
+	var parties atomic.Int64
+	env := &tournament.Env{NewParty: func(s tournament.Spec) (mechanism.Party, error) {
+		// Executor.Run builds a job's parties before its clock starts, so
+		// a party held here is no fault of the strategy's.
+		if parties.Add(1) > 2 {
+			time.Sleep(2 * time.Minute)
+			os.Exit(3) // never killed: the parent is gone
+		}
+		return strategy.New(s.Name, s.Params)
+	}}
+	o := WorkerOptions{Concurrency: 1, Env: env,
+		Started: func(j *tournament.Job) { fmt.Fprintf(os.Stderr, "worker: job %s started\n", j.ID) },
+		Ran:     func(j *tournament.Job) { fmt.Fprintf(os.Stderr, "worker: job %s done (1 so far)\n", j.ID) }}
+	err := Work(context.Background(), Config{URL: url, Name: "w0", AckWait: time.Second}, o)
+	t.Fatalf("Work returned (%v) though its gate holds it", err)
+}
+
+// TestWorkersKilledMidJob runs a tournament through an embedded JetStream.
+// Worker w0 (TestWorkerChild, a subprocess) runs alone until it has
+// finished one job and started a second, which it cannot finish; then it is
+// killed with SIGKILL and two 'backchannel worker' processes start. The
+// killed job must be redelivered to them and every result stored once.
 func TestWorkersKilledMidJob(t *testing.T) {
 	bin := buildCLI(t)
 	url := startNATS(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
-	// Long negotiations (5,000 rounds, ~0.1 s each) so that a worker is
-	// killed while it runs one, not after.
-	plan := tournament.Plan{Strategies: []string{"boulware", "hardliner", "linear"}, Repetitions: 4, Seed: 5, DeadlineRounds: 5000}
+	plan := tournament.Plan{Strategies: []string{"boulware", "hardliner", "linear"}, Repetitions: 4, Seed: 5, DeadlineRounds: 1000}
 	tr, err := tournament.Compile(ctx, nil, plan)
 	if err != nil {
 		t.Fatal(err)
@@ -101,29 +143,44 @@ func TestWorkersKilledMidJob(t *testing.T) {
 	}
 	defer st.Close()
 
-	ws := []*worker{startWorker(t, bin, url, "w0"), startWorker(t, bin, url, "w1"), startWorker(t, bin, url, "w2")}
-	killed := make(chan string, 1)
-	go func() {
-		// Kill w0 just after it starts its second job.
-		for k := range 2 {
-			select {
-			case id := <-ws[0].started:
-				if k == 1 {
-					ws[0].cmd.Process.Signal(syscall.SIGKILL)
-					killed <- id
-				}
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	child := exec.Command(os.Args[0], "-test.run=^TestWorkerChild$", "-test.count=1")
+	child.Env = append(os.Environ(), childEnv+"="+url)
+	w0 := startProcess(t, child, "w0")
 	cfg := Config{URL: url, AckWait: time.Second}
-	pg, err := Coordinate(ctx, cfg, tr, st, tournament.Options{})
-	if err != nil {
+	type outcome struct {
+		pg  tournament.Progress
+		err error
+	}
+	coord := make(chan outcome, 1)
+	go func() {
+		pg, err := Coordinate(ctx, cfg, tr, st, tournament.Options{})
+		coord <- outcome{pg, err}
+	}()
+	var killed string
+	for k := range 2 {
+		select {
+		case killed = <-w0.started:
+		case o := <-coord:
+			t.Fatalf("the coordinator returned before w0 started its job %d: %+v, %v", k+1, o.pg, o.err)
+		case <-ctx.Done():
+			t.Fatalf("w0 did not start its job %d", k+1)
+		}
+	}
+	if err := w0.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	if pg.Done != len(tr.Jobs) {
-		t.Fatalf("done %d of %d", pg.Done, len(tr.Jobs))
+	w0.cmd.Wait()
+	if ws, ok := w0.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+		t.Fatalf("w0 was not killed by the signal: %v", w0.cmd.ProcessState)
+	}
+	startWorker(t, bin, url, "w1")
+	startWorker(t, bin, url, "w2")
+	o := <-coord
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	if o.pg.Done != len(tr.Jobs) {
+		t.Fatalf("done %d of %d", o.pg.Done, len(tr.Jobs))
 	}
 	seen := map[string]int{}
 	workers := map[string]int{}
@@ -145,15 +202,13 @@ func TestWorkersKilledMidJob(t *testing.T) {
 		t.Errorf("%d results for %d jobs", len(seen), len(tr.Jobs))
 	}
 	t.Logf("results by worker: %v", workers)
-	select {
-	case id := <-killed:
-		if w := by[id]; w == "w0" || w == "" {
-			t.Errorf("job %s, killed mid-run in w0, was stored from %q", id, w)
-		} else {
-			t.Logf("job %s, killed mid-run in w0, was finished by %s", id, w)
-		}
-	default:
-		t.Fatal("w0 never started a second job")
+	if workers["w0"] != 1 || workers["w1"]+workers["w2"] != len(tr.Jobs)-1 {
+		t.Errorf("results by worker %v: want 1 from w0 and the rest from w1 and w2", workers)
+	}
+	if w := by[killed]; w != "w1" && w != "w2" {
+		t.Errorf("job %s, killed mid-run in w0, was stored from %q", killed, w)
+	} else {
+		t.Logf("job %s, killed mid-run in w0, was finished by %s", killed, w)
 	}
 	// The killed worker's job went to another worker.
 	nc, err := nats.Connect(url)
