@@ -1,8 +1,9 @@
-// Command scaling measures how backchannel's analysis and offer search grow
-// with outcomes, issues and parties, and writes markdown tables and log-log
-// SVG plots into an output folder (docs/scaling by default).
+// Command scaling measures how backchannel's analysis, offer search and
+// negotiation speed grow with outcomes, issues and parties, and writes
+// markdown tables and log-log SVG plots into an output folder (docs/scaling
+// by default).
 //
-//	go run ./tools/scaling                 # default run, about 1.5 minutes on 2 cores
+//	go run ./tools/scaling                 # default run, about 35 s on 2 cores
 //	go run ./tools/scaling -large          # adds 10⁷-outcome enumerations (≈2 GB)
 //	go run ./tools/scaling -only rounds,parties   # only the named curves
 //
