@@ -39,7 +39,7 @@ func (r *Report) WriteHTML(dir, scenario string) error {
 		Rankings         []Ranking
 		Box, Heat, Front template.HTML
 		Scenario         string
-	}{R: r, Rankings: append([]Ranking{r.Overall}, r.PerScenario...), Box: r.boxSVG(), Heat: r.heatSVG(), Scenario: scenario}
+	}{R: r, Rankings: r.rankings(), Box: r.boxSVG(), Heat: r.heatSVG(), Scenario: scenario}
 	if scenario != "" {
 		data.Front = r.frontSVG(scenario)
 	}
@@ -67,7 +67,7 @@ th:nth-child(2),td:nth-child(2){text-align:left}svg{display:block;margin:1em 0}
 <p>{{.R.Negotiations}} negotiations, {{.R.Agreements}} agreements, {{.R.Faults}} with a fault.
 Means with percentile-bootstrap 95% confidence intervals ({{.R.Resamples}} resamples).
 Utility: a party's utility of the agreement, its reservation value without one, min(0, reservation) for the party at fault.</p>
-{{range .Rankings}}<h2>{{if .Scenario}}Scenario {{.Scenario}}{{else}}Overall ranking{{end}}</h2>
+{{range .Rankings}}<h2>{{if .Scenario}}Scenario {{.Scenario}}{{else if .Protocol}}Protocol {{.Protocol}}{{else}}Overall ranking{{end}}</h2>
 <table><tr><th>#</th><th>strategy</th><th>n</th><th>utility</th><th>advantage</th><th>welfare</th><th>agreement rate</th><th>distance to Nash</th><th>faults</th></tr>
 {{range $i, $r := .Rows}}<tr><td>{{inc $i}}</td><td>{{$r.Strategy}}</td><td>{{$r.Negotiations}}</td><td>{{iv $r.Utility}}</td><td>{{iv $r.Advantage}}</td><td>{{iv $r.Welfare}}</td><td>{{iv $r.Agreement}}</td><td>{{iv $r.NashDistance}}</td><td>{{$r.Faults}}</td></tr>
 {{end}}</table>{{end}}

@@ -48,9 +48,11 @@ type Row struct {
 	NashDistance Interval `json:"nash_distance"` // of agreements and disagreements alike
 }
 
-// Ranking ranks strategies by mean utility, best first.
+// Ranking ranks strategies by mean utility, best first, over all results
+// or those of one scenario or one protocol.
 type Ranking struct {
-	Scenario string `json:"scenario,omitempty"` // "" for the overall ranking
+	Scenario string `json:"scenario,omitempty"` // set in the per-scenario rankings
+	Protocol string `json:"protocol,omitempty"` // set in the per-protocol rankings
 	Rows     []Row  `json:"rows"`
 }
 
@@ -62,6 +64,9 @@ type Report struct {
 	Resamples    int       `json:"bootstrap_resamples"`
 	Overall      Ranking   `json:"overall"`
 	PerScenario  []Ranking `json:"per_scenario"`
+	// PerProtocol ranks the strategies under each protocol, when the
+	// results span more than one (nil otherwise).
+	PerProtocol []Ranking `json:"per_protocol,omitempty"`
 	// Strategies and Versus form the strategy-vs-strategy matrix:
 	// Versus[i][j] is the mean utility of Strategies[i] against
 	// Strategies[j] (NaN if they never met).
@@ -121,6 +126,7 @@ func BuildReport(ctx context.Context, st store.Store, plan string, resamples int
 	rep := &Report{Resamples: resamples, scenarios: scs, samples: map[string][]float64{}, points: map[string][]point{}, keyOf: map[string]string{}}
 	overall := map[string]*acc{}
 	per := map[string]map[string]*acc{}
+	perProto := map[string]map[string]*acc{}
 	type pair struct{ a, b string }
 	vs := map[pair][]float64{}
 	err = st.Scan(ctx, plan, func(r *store.Result) error {
@@ -140,12 +146,15 @@ func BuildReport(ctx context.Context, st store.Store, plan string, resamples int
 		if per[r.Scenario] == nil {
 			per[r.Scenario] = map[string]*acc{}
 		}
+		if perProto[r.Protocol] == nil {
+			perProto[r.Protocol] = map[string]*acc{}
+		}
 		for i, s := range r.Strategies {
 			rv := math.NaN()
 			if i < len(sc.Reservations) {
 				rv = sc.Reservations[i]
 			}
-			for _, m := range []map[string]*acc{overall, per[r.Scenario]} {
+			for _, m := range []map[string]*acc{overall, per[r.Scenario], perProto[r.Protocol]} {
 				if m[s] == nil {
 					m[s] = &acc{}
 				}
@@ -164,8 +173,8 @@ func BuildReport(ctx context.Context, st store.Store, plan string, resamples int
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	rank := func(scenario string, m map[string]*acc) Ranking {
-		rk := Ranking{Scenario: scenario}
+	rank := func(scenario, protocol string, m map[string]*acc) Ranking {
+		rk := Ranking{Scenario: scenario, Protocol: protocol}
 		for s, a := range m {
 			rk.Rows = append(rk.Rows, Row{Strategy: s, Negotiations: a.n, Faults: a.faults,
 				Utility: bootstrap(a.util, resamples, rng), Advantage: bootstrap(a.adv, resamples, rng),
@@ -181,14 +190,14 @@ func BuildReport(ctx context.Context, st store.Store, plan string, resamples int
 		})
 		return rk
 	}
-	rep.Overall = rank("", overall)
-	names := make([]string, 0, len(per))
-	for s := range per {
-		names = append(names, s)
+	rep.Overall = rank("", "", overall)
+	for _, s := range sortedNames(per) {
+		rep.PerScenario = append(rep.PerScenario, rank(s, "", per[s]))
 	}
-	sort.Strings(names)
-	for _, s := range names {
-		rep.PerScenario = append(rep.PerScenario, rank(s, per[s]))
+	if len(perProto) > 1 {
+		for _, p := range sortedNames(perProto) {
+			rep.PerProtocol = append(rep.PerProtocol, rank("", p, perProto[p]))
+		}
 	}
 	for _, row := range rep.Overall.Rows {
 		rep.Strategies = append(rep.Strategies, row.Strategy)
@@ -201,6 +210,15 @@ func BuildReport(ctx context.Context, st store.Store, plan string, resamples int
 		}
 	}
 	return rep, nil
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for s := range m {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	return names
 }
 
 func mean(xs []float64) float64 {
@@ -259,10 +277,13 @@ func fmtIv(iv Interval) string {
 func (r *Report) WriteText(w io.Writer) error {
 	fmt.Fprintf(w, "%d negotiations, %d agreements (%.1f%%), %d with a fault; 95%% bootstrap CIs (%d resamples)\n",
 		r.Negotiations, r.Agreements, 100*float64(r.Agreements)/float64(max(1, r.Negotiations)), r.Faults, r.Resamples)
-	for _, rk := range append([]Ranking{r.Overall}, r.PerScenario...) {
+	for _, rk := range r.rankings() {
 		title := "Overall"
-		if rk.Scenario != "" {
+		switch {
+		case rk.Scenario != "":
 			title = "Scenario " + rk.Scenario
+		case rk.Protocol != "":
+			title = "Protocol " + rk.Protocol
 		}
 		fmt.Fprintf(w, "\n%s\n", title)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -285,11 +306,17 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// WriteCSV writes one line per strategy and ranking (scenario "" is the
-// overall ranking) with every interval's mean, lower and upper bound.
+// rankings returns the overall, per-scenario and per-protocol rankings.
+func (r *Report) rankings() []Ranking {
+	return slices.Concat([]Ranking{r.Overall}, r.PerScenario, r.PerProtocol)
+}
+
+// WriteCSV writes one line per strategy and ranking (scenario and protocol
+// both "" for the overall ranking) with every interval's mean, lower and
+// upper bound.
 func (r *Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	head := []string{"scenario", "rank", "strategy", "negotiations", "faults"}
+	head := []string{"scenario", "protocol", "rank", "strategy", "negotiations", "faults"}
 	for _, m := range []string{"utility", "advantage", "welfare", "agreement_rate", "nash_distance"} {
 		head = append(head, m, m+"_lo", m+"_hi")
 	}
@@ -302,9 +329,9 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 		return strconv.FormatFloat(x, 'g', 6, 64)
 	}
-	for _, rk := range append([]Ranking{r.Overall}, r.PerScenario...) {
+	for _, rk := range r.rankings() {
 		for i, row := range rk.Rows {
-			rec := []string{rk.Scenario, strconv.Itoa(i + 1), row.Strategy, strconv.Itoa(row.Negotiations), strconv.Itoa(row.Faults)}
+			rec := []string{rk.Scenario, rk.Protocol, strconv.Itoa(i + 1), row.Strategy, strconv.Itoa(row.Negotiations), strconv.Itoa(row.Faults)}
 			for _, iv := range []Interval{row.Utility, row.Advantage, row.Welfare, row.Agreement, row.NashDistance} {
 				rec = append(rec, num(iv.Mean), num(iv.Lo), num(iv.Hi))
 			}

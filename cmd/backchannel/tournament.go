@@ -66,7 +66,8 @@ func init() {
 				Description: "Ranks strategies by mean individual utility (a party at fault scores\n" +
 					"min(0, reservation)), advantage (utility − reservation value), welfare of their\n" +
 					"negotiations, agreement rate and distance of the outcome to the Nash point, each\n" +
-					"with a bootstrap 95% confidence interval, overall and per scenario.\n\n" +
+					"with a bootstrap 95% confidence interval, overall, per scenario and (when the results span\n" +
+					"several protocols) per protocol.\n\n" +
 					"Example:\n  backchannel tournament report --db t.db --html report/",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "db", Value: "tournament.db", Usage: "results: an SQLite `FILE` or a postgres:// URL"},
