@@ -1,10 +1,6 @@
 package mechanism
 
-import (
-	"fmt"
-
-	"github.com/backchannel/backchannel/outcome"
-)
+import "github.com/backchannel/backchannel/outcome"
 
 // Arbitration is the reference protocol of a trusted arbitrator: the
 // mediator, which should hold every party's profile (Setup.Confidential),
@@ -16,7 +12,7 @@ import (
 // knows everything (e.g. the Nash point), not how talks run. It takes one
 // round; the deadline must allow at least one. Parties see only the award.
 type Arbitration struct {
-	base
+	core
 	award outcome.Outcome
 	yes   int
 }
@@ -29,7 +25,7 @@ func (m *Arbitration) Name() string { return "arbitration" }
 
 // Start begins a negotiation among n ≥ 2 parties and an arbitrator.
 func (m *Arbitration) Start(sp *outcome.Space, n int, dl Deadline, obs Observer) error {
-	if err := m.start(m.Name(), sp, n, dl, obs); err != nil {
+	if err := m.startMediated(m.Name(), sp, n, dl, obs); err != nil {
 		return err
 	}
 	m.award = resize(m.award, sp.NumIssues())
@@ -39,29 +35,26 @@ func (m *Arbitration) Start(sp *outcome.Space, n int, dl Deadline, obs Observer)
 
 // Apply takes the pending answer.
 func (m *Arbitration) Apply(a Answer) error {
-	if m.done {
+	p, ok := m.step()
+	if !ok {
 		return ErrOutOfTurn
 	}
-	p := m.req.Party
-	m.clock.Step++
 	switch m.req.Kind {
 	case Propose:
 		switch a.Kind {
 		case Offer:
-			if why := m.check(a.Outcome); why != "" {
-				m.finish(Failed, why, p, nil)
+			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
+				m.badOffer(p, a.Outcome)
 				return nil
 			}
 			copy(m.award, a.Outcome)
-			if m.obs != nil {
-				m.emit(p, "award", m.award, "", nil)
-			}
+			m.emit(p, "award", m.award, "", nil)
 			m.yes = 0
 			m.req = Request{Party: 0, Kind: Vote, Offer: m.award, From: MediatorRole}
 		case End:
 			m.finish(NoAgreement, "the arbitrator made no award", p, nil)
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to a propose request", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "a propose request")
 		}
 	case Vote:
 		switch a.Kind {
@@ -69,10 +62,7 @@ func (m *Arbitration) Apply(a Answer) error {
 			if a.Kind == Accept {
 				m.yes++
 			}
-			if m.obs != nil {
-				m.emit(p, a.Kind.String(), nil, "", m.toParty[p])
-			}
-			if p+1 < m.n {
+			if !m.ballot(p, a.Kind) {
 				m.req = Request{Party: p + 1, Kind: Vote, Offer: m.award, From: MediatorRole}
 				return nil
 			}
@@ -85,10 +75,10 @@ func (m *Arbitration) Apply(a Answer) error {
 		case End:
 			m.finish(NoAgreement, "ended by party", p, nil)
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to a vote request", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "a vote request")
 		}
 	default:
-		return fmt.Errorf("%s: %w %s", m.Name(), ErrNotMediated, m.req.Kind)
+		return m.unexpected()
 	}
 	return nil
 }

@@ -81,10 +81,6 @@ func (p *passing) allowed(o outcome.Outcome) bool {
 	return slices.ContainsFunc(p.passed, o.Equal)
 }
 
-type eventLog struct{ events []mechanism.Event }
-
-func (l *eventLog) Observe(e *mechanism.Event) { l.events = append(l.events, *e) }
-
 // TestInformationBarrier: in every mediated protocol, whatever the parties
 // answer, no party's requests or visible events contain another party's
 // offer, vote or feedback unless the mediator passed it on; parties never

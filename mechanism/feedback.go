@@ -1,10 +1,6 @@
 package mechanism
 
-import (
-	"fmt"
-
-	"github.com/backchannel/backchannel/outcome"
-)
+import "github.com/backchannel/backchannel/outcome"
 
 // Feedback is mediated negotiation with feedback (Aydoğan, Hindriks & Jonker
 // 2014, "Multilateral mediated negotiation protocols with feedback", in
@@ -30,7 +26,7 @@ import (
 // requests come From MediatorRole. Cost per round: O(n·I); no allocation
 // once started with a nil Observer.
 type Feedback struct {
-	base
+	core
 	text   outcome.Outcome // the mediator's previous text (owned)
 	next   outcome.Outcome // the text being compared (owned)
 	has    bool            // text holds a text
@@ -47,7 +43,7 @@ func (m *Feedback) Name() string { return "feedback" }
 
 // Start begins a negotiation among n ≥ 2 parties and a mediator.
 func (m *Feedback) Start(sp *outcome.Space, n int, dl Deadline, obs Observer) error {
-	if err := m.start(m.Name(), sp, n, dl, obs); err != nil {
+	if err := m.startMediated(m.Name(), sp, n, dl, obs); err != nil {
 		return err
 	}
 	k := sp.NumIssues()
@@ -86,22 +82,19 @@ func (m *Feedback) endRound() {
 
 // Apply takes the pending answer.
 func (m *Feedback) Apply(a Answer) error {
-	if m.done {
+	p, ok := m.step()
+	if !ok {
 		return ErrOutOfTurn
 	}
-	p := m.req.Party
-	m.clock.Step++
 	switch m.req.Kind {
 	case Propose:
 		switch a.Kind {
 		case Offer:
-			if why := m.check(a.Outcome); why != "" {
-				m.finish(Failed, why, p, nil)
+			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
+				m.badOffer(p, a.Outcome)
 				return nil
 			}
-			if m.obs != nil {
-				m.emit(p, "text", a.Outcome, "", nil)
-			}
+			m.emit(p, "text", a.Outcome, "", nil)
 			if !m.has {
 				copy(m.text, a.Outcome)
 				m.has, m.told = true, false
@@ -116,24 +109,18 @@ func (m *Feedback) Apply(a Answer) error {
 				m.finish(Failed, "called a vote before proposing any text", p, nil)
 				return nil
 			}
-			if m.obs != nil {
-				m.emit(p, "call vote", m.text, "", nil)
-			}
+			m.emit(p, "call vote", m.text, "", nil)
 			m.voting, m.yes = true, 0
 			m.askParty(0)
 		case End:
 			m.finish(NoAgreement, "ended by the mediator", p, nil)
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to a propose request", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "a propose request")
 		}
 	case Compare:
 		switch a.Kind {
 		case Better, Worse, Same:
-			m.answers[p] = a.Kind
-			if m.obs != nil {
-				m.emit(p, a.Kind.String(), nil, "", m.toParty[p])
-			}
-			if p+1 < m.n {
+			if !m.ballot(p, a.Kind) {
 				m.askParty(p + 1)
 				return nil
 			}
@@ -143,19 +130,15 @@ func (m *Feedback) Apply(a Answer) error {
 		case End:
 			m.finish(NoAgreement, "ended by party", p, nil)
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to a compare request (want better, worse or same)", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "a compare request (want better, worse or same)")
 		}
 	case Vote:
 		switch a.Kind {
 		case Accept, Reject:
-			m.answers[p] = a.Kind
 			if a.Kind == Accept {
 				m.yes++
 			}
-			if m.obs != nil {
-				m.emit(p, a.Kind.String(), nil, "", m.toParty[p])
-			}
-			if p+1 < m.n {
+			if !m.ballot(p, a.Kind) {
 				m.askParty(p + 1)
 				return nil
 			}
@@ -168,10 +151,10 @@ func (m *Feedback) Apply(a Answer) error {
 		case End:
 			m.finish(NoAgreement, "ended by party", p, nil)
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to a vote request", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "a vote request")
 		}
 	default:
-		return fmt.Errorf("%s: %w %s", m.Name(), ErrNotMediated, m.req.Kind)
+		return m.unexpected()
 	}
 	return nil
 }

@@ -35,7 +35,7 @@ type PostSettlement struct {
 	Inner  Mechanism
 	Rounds int
 
-	base
+	core
 	phase2    bool
 	agreement outcome.Outcome // the agreement in force (owned)
 	proposal  outcome.Outcome // the improvement being compared (owned)
@@ -68,7 +68,7 @@ func (m *PostSettlement) Start(sp *outcome.Space, n int, dl Deadline, obs Observ
 	if m.Rounds < 0 {
 		return fmt.Errorf("post-settlement: %d improvement rounds is negative", m.Rounds)
 	}
-	if err := m.start(m.Name(), sp, n, dl, obs); err != nil {
+	if err := m.startMediated(m.Name(), sp, n, dl, obs); err != nil {
 		return err
 	}
 	if err := m.Inner.Start(sp, n, dl, obs); err != nil {
@@ -120,9 +120,6 @@ func (m *PostSettlement) Next() *Request {
 	return &m.req
 }
 
-// Done reports whether both phases are over.
-func (m *PostSettlement) Done() bool { return m.done }
-
 // Fail ends the negotiation with a fault of the party asked.
 func (m *PostSettlement) Fail(reason string) {
 	if m.done {
@@ -133,7 +130,7 @@ func (m *PostSettlement) Fail(reason string) {
 		m.sync()
 		return
 	}
-	m.finish(Failed, reason, m.req.Party, nil)
+	m.core.Fail(reason)
 	m.res.Rounds = m.inner.Rounds + m.proposals
 }
 
@@ -153,60 +150,51 @@ func (m *PostSettlement) Expire() {
 
 // Apply takes the pending answer.
 func (m *PostSettlement) Apply(a Answer) error {
-	if m.done {
-		return ErrOutOfTurn
-	}
-	if !m.phase2 {
+	if !m.phase2 && !m.done {
 		ic := m.Inner.Clock()
 		ic.T = max(ic.T, m.clock.T)
 		err := m.Inner.Apply(a)
 		m.sync()
 		return err
 	}
-	p := m.req.Party
-	m.clock.Step++
+	p, ok := m.step()
+	if !ok {
+		return ErrOutOfTurn
+	}
 	switch m.req.Kind {
 	case Improve:
 		switch a.Kind {
 		case Offer:
-			if why := m.check(a.Outcome); why != "" {
-				m.finish(Failed, why, p, nil)
+			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
+				m.badOffer(p, a.Outcome)
 				m.res.Rounds = m.inner.Rounds + m.proposals
 				return nil
 			}
 			copy(m.proposal, a.Outcome)
 			m.proposals++
 			m.better = 0
-			if m.obs != nil {
-				m.emit(p, "improvement", m.proposal, "", nil)
-			}
+			m.emit(p, "improvement", m.proposal, "", nil)
 			m.req = Request{Party: 0, Kind: Compare, Offer: m.proposal, Other: m.agreement, From: MediatorRole}
 		case End:
 			m.settle("ended by the mediator")
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to an improve request", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "an improve request")
 			m.res.Rounds = m.inner.Rounds + m.proposals
 		}
 	case Compare:
 		switch a.Kind {
 		case Better, Worse, Same:
-			m.answers[p] = a.Kind
 			if a.Kind == Better {
 				m.better++
 			}
-			if m.obs != nil {
-				m.emit(p, a.Kind.String(), nil, "", m.toParty[p])
-			}
-			if p+1 < m.n {
+			if !m.ballot(p, a.Kind) {
 				m.req = Request{Party: p + 1, Kind: Compare, Offer: m.proposal, Other: m.agreement, From: MediatorRole}
 				return nil
 			}
 			if m.better == m.n {
 				copy(m.agreement, m.proposal)
 				m.improved++
-				if m.obs != nil {
-					m.emit(MediatorRole, "improved", m.agreement, "", nil)
-				}
+				m.emit(MediatorRole, "improved", m.agreement, "", nil)
 			}
 			limit := m.Rounds
 			if limit == 0 {
@@ -222,11 +210,11 @@ func (m *PostSettlement) Apply(a Answer) error {
 		case End:
 			m.settle(fmt.Sprintf("party %d left", p))
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to a compare request (want better, worse or same)", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "a compare request (want better, worse or same)")
 			m.res.Rounds = m.inner.Rounds + m.proposals
 		}
 	default:
-		return fmt.Errorf("%s: %w %s", m.Name(), ErrNotMediated, m.req.Kind)
+		return m.unexpected()
 	}
 	return nil
 }

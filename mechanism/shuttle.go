@@ -1,10 +1,6 @@
 package mechanism
 
-import (
-	"fmt"
-
-	"github.com/backchannel/backchannel/outcome"
-)
+import "github.com/backchannel/backchannel/outcome"
 
 // Shuttle is shuttle (proximity) talks: the parties sit in separate rooms and
 // every offer goes to the mediator, who decides what the others hear
@@ -36,13 +32,12 @@ import (
 // reach the same outcome in the same round. Cost per turn: O(I) for I
 // issues; no allocation once started with a nil Observer.
 type Shuttle struct {
-	base
+	core
 	standing outcome.Outcome // the offer on the table (owned)
 	pending  outcome.Outcome // a party's offer awaiting the mediator (owned)
 	has      bool            // standing holds an offer
 	proposer int             // who made the standing offer (MediatorRole for a package)
 	accepts  int
-	turn     int
 }
 
 // NewShuttle returns a shuttle-talks mechanism.
@@ -53,28 +48,24 @@ func (m *Shuttle) Name() string { return "shuttle" }
 
 // Start begins a negotiation among n ≥ 2 parties and a mediator.
 func (m *Shuttle) Start(sp *outcome.Space, n int, dl Deadline, obs Observer) error {
-	if err := m.start(m.Name(), sp, n, dl, obs); err != nil {
+	if err := m.startMediated(m.Name(), sp, n, dl, obs); err != nil {
 		return err
 	}
 	k := sp.NumIssues()
 	m.standing = resize(m.standing, k)
 	m.pending = resize(m.pending, k)
-	m.has, m.proposer, m.accepts, m.turn = false, Nobody, 0, 0
+	m.has, m.proposer, m.accepts = false, Nobody, 0
 	m.req = Request{Party: 0, Kind: Propose, From: Nobody}
 	return nil
 }
 
-// advance moves to the next party's turn, ending at the round deadline (as SAO).
+// advance moves to the next party's turn, ending at the round deadline (as
+// SAO, but the closing event carries the last round that began).
 func (m *Shuttle) advance(next int) {
-	m.turn++
-	m.clock.Round = m.turn / m.n
-	if m.dl.Rounds > 0 {
-		m.clock.T = max(m.clock.T, float64(m.turn)/float64(m.n*m.dl.Rounds))
-		if m.turn >= m.n*m.dl.Rounds {
-			m.clock.Round = m.dl.Rounds - 1
-			m.finish(NoAgreement, "deadline (rounds)", Nobody, nil)
-			return
-		}
+	if m.nextTurn() {
+		m.clock.Round = m.dl.Rounds - 1
+		m.finish(NoAgreement, "deadline (rounds)", Nobody, nil)
+		return
 	}
 	if m.has {
 		m.req = Request{Party: next, Kind: Respond, Offer: m.standing, From: MediatorRole}
@@ -83,74 +74,67 @@ func (m *Shuttle) advance(next int) {
 	}
 }
 
+// table puts an offer of proposer (MediatorRole for a package) on the table,
+// or clears the table if has is false, and clears the answers to the last.
+func (m *Shuttle) table(has bool, proposer int) {
+	m.has, m.proposer, m.accepts = has, proposer, 0
+	clear(m.answers)
+}
+
 // Apply takes the pending answer.
 func (m *Shuttle) Apply(a Answer) error {
-	if m.done {
+	p, ok := m.step()
+	if !ok {
 		return ErrOutOfTurn
 	}
-	p := m.req.Party
-	m.clock.Step++
 	switch m.req.Kind {
 	case Propose:
 		switch a.Kind {
 		case Offer:
-			if why := m.check(a.Outcome); why != "" {
-				m.finish(Failed, why, p, nil)
+			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
+				m.badOffer(p, a.Outcome)
 				return nil
 			}
 			copy(m.pending, a.Outcome)
-			if m.obs != nil {
-				m.emit(p, "offer", m.pending, "to the mediator", m.toParty[p])
-			}
+			m.emit(p, "offer", m.pending, "to the mediator", m.toParty[p])
 			m.req = Request{Party: MediatorRole, Kind: Relay, Offer: m.pending, From: p, Answers: m.answers}
 		case End:
 			m.finish(NoAgreement, "ended by party", p, nil)
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to a propose request", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "a propose request")
 		}
 	case Relay:
 		from := m.req.From
 		switch a.Kind {
 		case Accept:
 			copy(m.standing, m.pending)
-			m.has, m.proposer, m.accepts = true, from, 0
-			clear(m.answers)
-			if m.obs != nil {
-				m.emit(p, "relay", m.standing, "", nil)
-			}
+			m.table(true, from)
+			m.emit(p, "relay", m.standing, "", nil)
 			m.advance((from + 1) % m.n)
 		case Offer:
-			if why := m.check(a.Outcome); why != "" {
-				m.finish(Failed, why, p, nil)
+			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
+				m.badOffer(p, a.Outcome)
 				return nil
 			}
 			copy(m.standing, a.Outcome)
-			m.has, m.proposer, m.accepts = true, MediatorRole, 0
-			clear(m.answers)
-			if m.obs != nil {
-				m.emit(p, "package", m.standing, "", nil)
-			}
+			m.table(true, MediatorRole)
+			m.emit(p, "package", m.standing, "", nil)
 			m.advance((from + 1) % m.n)
 		case Reject:
-			m.has, m.proposer, m.accepts = false, Nobody, 0
-			clear(m.answers)
-			if m.obs != nil {
-				m.emit(p, "hold", m.pending, "", m.toMed)
-			}
+			m.table(false, Nobody)
+			m.emit(p, "hold", m.pending, "", m.toMed)
 			m.advance((from + 1) % m.n)
 		case End:
 			m.finish(NoAgreement, "ended by the mediator", p, nil)
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to a relay request", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "a relay request")
 		}
 	case Respond:
 		switch a.Kind {
 		case Accept:
 			m.accepts++
 			m.answers[p] = Accept
-			if m.obs != nil {
-				m.emit(p, "accept", nil, "", m.toParty[p])
-			}
+			m.emit(p, "accept", nil, "", m.toParty[p])
 			need := m.n - 1
 			if m.proposer == MediatorRole {
 				need = m.n
@@ -162,9 +146,7 @@ func (m *Shuttle) Apply(a Answer) error {
 			m.advance((p + 1) % m.n)
 		case Reject:
 			m.answers[p] = Reject
-			if m.obs != nil {
-				m.emit(p, "reject", nil, "", m.toParty[p])
-			}
+			m.emit(p, "reject", nil, "", m.toParty[p])
 			m.req = Request{Party: p, Kind: Propose, From: Nobody}
 		case Offer:
 			// A counter-offer without an explicit reject is a reject plus an offer.
@@ -175,10 +157,10 @@ func (m *Shuttle) Apply(a Answer) error {
 		case End:
 			m.finish(NoAgreement, "ended by party", p, nil)
 		default:
-			m.finish(Failed, fmt.Sprintf("answered %s to a respond request", a.Kind), p, nil)
+			m.refuse(p, a.Kind, "a respond request")
 		}
 	default:
-		return fmt.Errorf("%s: %w %s", m.Name(), ErrNotMediated, m.req.Kind)
+		return m.unexpected()
 	}
 	return nil
 }

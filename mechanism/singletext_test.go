@@ -9,32 +9,8 @@ import (
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/mediator"
 	"github.com/backchannel/backchannel/outcome"
-	"github.com/backchannel/backchannel/preference"
 	"github.com/backchannel/backchannel/sim"
-	"github.com/backchannel/backchannel/voting"
 )
-
-// fn is a party whose moves are a function.
-type fn func(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer
-
-func (f fn) Init(*mechanism.Setup) error { return nil }
-func (f fn) Act(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
-	return f(c, r)
-}
-
-func voters() []mechanism.Party {
-	return []mechanism.Party{&voting.Party{Voter: &voting.HillClimber{}}, &voting.Party{Voter: &voting.HillClimber{}}}
-}
-
-func run(t testing.TB, m mechanism.Mechanism, sp *outcome.Space, ps []*preference.Profile, parties []mechanism.Party, med mechanism.Party, dl mechanism.Deadline, seed uint64) mechanism.Result {
-	t.Helper()
-	res, err := sim.Run(context.Background(), &sim.Config{Mechanism: m, Space: sp, Profiles: ps, Parties: parties,
-		Mediator: med, Confidential: med != nil && mediator.NeedsConfidential(med), Deadline: dl, Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
 
 // TestSingleTextAgreementIsLastTextAllAccepted checks the agreement rule and
 // that hill-climbing votes only ever improve the current text for everyone.
@@ -43,44 +19,25 @@ func TestSingleTextAgreementIsLastTextAllAccepted(t *testing.T) {
 	for _, name := range []string{"random-flip", "hill-climb", "annealer"} {
 		for seed := uint64(1); seed <= 5; seed++ {
 			med, _ := mediator.New(name, nil)
-			rec := &texts{}
-			res, err := sim.Run(context.Background(), &sim.Config{Mechanism: mechanism.NewSingleText(), Space: sp, Profiles: ps,
+			rec := &eventLog{}
+			res := run(t, &sim.Config{Mechanism: mechanism.NewSingleText(), Space: sp, Profiles: ps,
 				Parties: voters(), Mediator: med, Deadline: mechanism.Deadline{Rounds: 300}, Seed: seed, Observer: rec})
-			if err != nil {
-				t.Fatal(err)
-			}
+			accepted := rec.outcomes("accepted by all")
 			if res.Status != mechanism.Agreement {
 				t.Fatalf("%s seed %d: %v (%s)", name, seed, res.Status, res.Reason)
 			}
-			last := rec.accepted[len(rec.accepted)-1]
+			last := accepted[len(accepted)-1]
 			if !last.Equal(res.Agreement) {
 				t.Errorf("%s seed %d: agreement %v, last text all accepted %v", name, seed, res.Agreement, last)
 			}
-			for k := 1; k < len(rec.accepted); k++ {
+			for k := 1; k < len(accepted); k++ {
 				for i, p := range ps {
-					if p.Utility(rec.accepted[k]) < p.Utility(rec.accepted[k-1]) {
+					if p.Utility(accepted[k]) < p.Utility(accepted[k-1]) {
 						t.Errorf("%s seed %d: current text got worse for party %d", name, seed, i)
 					}
 				}
 			}
 		}
-	}
-}
-
-// opaque hides whether the party it wraps is marked as needing confidential
-// access, so the driver does not grant it.
-type opaque struct{ p mechanism.Party }
-
-func (o opaque) Init(s *mechanism.Setup) error { return o.p.Init(s) }
-func (o opaque) Act(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
-	return o.p.Act(c, r)
-}
-
-type texts struct{ accepted []outcome.Outcome }
-
-func (x *texts) Observe(e *mechanism.Event) {
-	if e.Kind == "accepted by all" {
-		x.accepted = append(x.accepted, e.Outcome.Clone())
 	}
 }
 
@@ -148,7 +105,8 @@ func TestFaultsAreAttributed(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := run(t, tc.mech(), sp, ps, tc.parties, tc.med, tc.dl, 3)
+			res := run(t, &sim.Config{Mechanism: tc.mech(), Space: sp, Profiles: ps, Parties: tc.parties,
+				Mediator: tc.med, Deadline: tc.dl, Seed: 3})
 			if res.Status != mechanism.Failed || res.Fault == nil {
 				t.Fatalf("status %v (%s), want a failure", res.Status, res.Reason)
 			}
