@@ -255,7 +255,8 @@ func run(dir string, large bool, want map[string]bool) error {
 		}
 	}
 	if on("rounds") || on("parties") {
-		if err := negotiationCurves(dir, cmd, budget, large, on("rounds"), on("parties")); err != nil {
+		// Negotiation rates are noisier than single operations: a longer budget.
+		if err := negotiationCurves(dir, cmd, time.Second, large, on("rounds"), on("parties")); err != nil {
 			return err
 		}
 	}

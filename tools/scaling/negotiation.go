@@ -55,8 +55,9 @@ func parties(n int) ([]mechanism.Party, error) {
 
 // negotiationRate runs SAO negotiations among len(ps) time-dependent agents
 // on sp through sim.Run (no observer), the agents and mechanism reused as a
-// tournament worker reuses them, in batches of about budget/3, and returns
-// the best batch's rounds per second. Each negotiation calls every agent's
+// tournament worker reuses them, in batches of about budget/5 (at least 5
+// batches, at most 10), and returns the best batch's rounds per second: on a
+// machine shared with other work the fastest batch is the least disturbed. Each negotiation calls every agent's
 // Init, which finds the offer structure (the cached sorted index, or a new
 // per-issue search past strategy.MaxIndexed outcomes).
 func negotiationRate(sp *outcome.Space, ps []*preference.Profile, budget time.Duration) (rate, error) {
@@ -69,10 +70,10 @@ func negotiationRate(sp *outcome.Space, ps []*preference.Profile, budget time.Du
 	var r rate
 	var rounds, steps int
 	seed := uint64(0)
-	batch := max(budget/3, 50*time.Millisecond)
+	batch := max(budget/5, 50*time.Millisecond)
 	start := time.Now()
 	a0 := allocs()
-	for b := 0; b < 3 || time.Since(start) < budget; b++ {
+	for b := 0; b < 5 || time.Since(start) < budget; b++ {
 		if b >= 10 {
 			break
 		}
@@ -149,7 +150,7 @@ func negotiationCurves(dir, cmd string, budget time.Duration, large, rounds, byP
 
 func roundsCurve(dir, cmd string, budget time.Duration, large bool) error {
 	rt := &table{file: "rounds", title: "SAO rounds per second, Boulware vs Conceder, as the outcome space grows",
-		complexity: fmt.Sprintf("a round is one turn per party: respond (utility of the standing offer: O(I) table look-ups) and propose (the offer nearest a target utility). Up to strategy.MaxIndexed = 2²⁴ outcomes the offer comes from the cached sorted index by binary search, O(log N) per offer, after an O(N·I + N log N) build and O(N) memory per profile (the cold first negotiation); past 2²⁴ from the per-issue search (frontier.Offers.AtLeast), O(I·log k) per offer, O(Σᵢ kᵢ) memory, built in microseconds at every Init. So per round O(n·(I + log N)) with the index and O(n·I·log k) past it (n = 2 parties, k = 10 values). Rounds allocate nothing; the allocations counted are Init's (the per-issue search is rebuilt at every Init). Whole negotiations through sim.Run, deadline %d rounds, agents and mechanism reused across negotiations, one goroutine; best of 3 or more batches.", negotiationRounds),
+		complexity: fmt.Sprintf("a round is one turn per party: respond (utility of the standing offer: O(I) table look-ups) and propose (the offer nearest a target utility). Up to strategy.MaxIndexed = 2²⁴ outcomes the offer comes from the cached sorted index by binary search, O(log N) per offer, after an O(N·I + N log N) build and O(N) memory per profile (the cold first negotiation); past 2²⁴ from the per-issue search (frontier.Offers.AtLeast), O(I·log k) per offer, O(Σᵢ kᵢ) memory, built in microseconds at every Init. So per round O(n·(I + log N)) with the index and O(n·I·log k) past it (n = 2 parties, k = 10 values). Rounds allocate nothing; the allocations counted are Init's (the per-issue search is rebuilt at every Init). Whole negotiations through sim.Run, deadline %d rounds, agents and mechanism reused across negotiations, one goroutine; best of 5 batches of 0.2 s.", negotiationRounds),
 		xlabel:     "outcomes", ylabel: "rounds per second",
 		header: []string{"issues × values", "outcomes", "offer search", "first negotiation (cold)", "cold peak mem", "rounds/negotiation", "agreements", "rounds/s", "ns/round", "allocs/negotiation"}}
 	sizes := []int{3, 4, 5, 6, 8, 10, 20, 30, 50, 100}
@@ -185,7 +186,7 @@ func roundsCurve(dir, cmd string, budget time.Duration, large bool) error {
 
 func partiesCurve(dir, cmd string, budget time.Duration) error {
 	pt := &table{file: "parties", title: "Multilateral SAO rounds per second as the number of parties grows (10⁵ outcomes)",
-		complexity: fmt.Sprintf("a round is n turns, each a respond and usually a propose: O(n·(I + log N)) per round with the sorted index (N = 10⁵ outcomes, I = 5 issues), so rounds/s falls as 1/n and turns/s stays flat; agreement needs all n−1 others to accept in turn, so more parties reach the deadline (%d rounds) more often. turns = rounds × n. Parties alternate Boulware and Conceder; one goroutine; best of 3 or more batches.", negotiationRounds),
+		complexity: fmt.Sprintf("a round is n turns, each a respond and usually a propose: O(n·(I + log N)) per round with the sorted index (N = 10⁵ outcomes, I = 5 issues), so rounds/s falls as 1/n and turns/s stays flat; agreement needs all n−1 others to accept in turn, so more parties reach the deadline (%d rounds) more often. turns = rounds × n. Parties alternate Boulware and Conceder; one goroutine; best of 5 batches of 0.2 s.", negotiationRounds),
 		xlabel:     "parties", ylabel: "per second",
 		header: []string{"parties", "rounds/negotiation", "agreements", "rounds/s", "turns/s", "ns/turn", "allocs/negotiation"}}
 	for n := 2; n <= 10; n++ {
