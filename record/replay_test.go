@@ -158,22 +158,29 @@ func sameResult(a, b mechanism.Result) string {
 
 // TestReplayReproducesRandomNegotiations is the property of issue 2: a
 // replayed trace gives the same outcome. For random small scenarios,
-// strategies, seeds and protocols (direct and indirect), the replaying
+// strategies and seeds under every registered protocol (direct and
+// indirect: sao, shuttle/relay, single-text/annealer, …), the replaying
 // parties under the same mechanism give the same Result and a
 // byte-identical trace, both through plain sim.Run and through Replay.
 func TestReplayReproducesRandomNegotiations(t *testing.T) {
 	names := strategy.Names()
-	protos := protocol.Names()
-	rapid.Check(t, func(t *rapid.T) {
+	for _, pname := range protocol.Names() {
+		proto, err := protocol.Lookup(pname)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(pname, func(t *testing.T) { rapid.Check(t, replaysExactly(proto, names)) })
+	}
+}
+
+// replaysExactly is the property for one protocol.
+func replaysExactly(proto protocol.Protocol, names []string) func(*rapid.T) {
+	return func(t *rapid.T) {
 		n := 2
 		if rapid.IntRange(0, 4).Draw(t, "multilateral") == 0 {
 			n = 3
 		}
 		sp, profiles := genScenario(t, n)
-		proto, err := protocol.Lookup(rapid.SampledFrom(protos).Draw(t, "protocol"))
-		if err != nil {
-			t.Fatal(err)
-		}
 		r := &run{proto: proto, sp: sp, profiles: profiles, seed: rapid.Uint64().Draw(t, "seed"),
 			dl: mechanism.Deadline{Rounds: proto.Rounds(rapid.IntRange(1, 30).Draw(t, "rounds"))}}
 		for range n {
@@ -216,7 +223,7 @@ func TestReplayReproducesRandomNegotiations(t *testing.T) {
 		if err != nil || end.Status != res.Status || !end.Agreement.Equal(res.Agreement) {
 			t.Fatalf("Ending = %+v, %v; result %+v", end, err, res)
 		}
-	})
+	}
 }
 
 // scripted is a test party whose move is a function of the request.
