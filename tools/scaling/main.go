@@ -3,7 +3,7 @@
 // markdown tables and log-log SVG plots into an output folder (docs/scaling
 // by default).
 //
-//	go run ./tools/scaling                 # default run, about 35 s on 2 cores
+//	go run ./tools/scaling                 # default run, under a minute on 2 cores
 //	go run ./tools/scaling -large          # adds 10⁷-outcome enumerations (≈2 GB)
 //	go run ./tools/scaling -only rounds,parties   # only the named curves
 //
