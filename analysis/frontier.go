@@ -62,8 +62,6 @@ func (c *candidates) tie(a, b int64) int {
 	return 0
 }
 
-func (c *candidates) len() int { return len(c.idx) }
-
 // add appends one point (u is copied) and compacts when the set is full.
 func (c *candidates) add(idx int64, u []float64) error {
 	for k := 0; k < len(c.pivots); k += c.n {

@@ -24,11 +24,6 @@ func genNative(t *rapid.T) *scenario.Scenario {
 		values  []string
 		integer bool
 		lo, hi  int
-		linear  []bool
-		slope   []float64
-		offset  []float64
-		evals   [][]float64
-		weights []float64
 	}
 	issues := make([]iss, n)
 	for i := range issues {

@@ -16,13 +16,12 @@ import (
 
 // spy records what a party is told; its answers are drawn by rapid.
 type spy struct {
-	t      *rapid.T
-	sp     *outcome.Space
-	self   int
-	secret outcome.Outcome // only this party ever offers outcomes from its own band
-	seen   []mechanism.Request
-	setup  mechanism.Setup
-	buf    outcome.Outcome
+	t     *rapid.T
+	sp    *outcome.Space
+	self  int
+	seen  []mechanism.Request
+	setup mechanism.Setup
+	buf   outcome.Outcome
 }
 
 func (s *spy) Init(st *mechanism.Setup) error {

@@ -103,18 +103,6 @@ func (t *texts) mutate(src, dst outcome.Outcome) {
 	t.random(dst)
 }
 
-func allAccept(a []mechanism.AnswerKind) bool {
-	if len(a) == 0 {
-		return false
-	}
-	for _, k := range a {
-		if k != mechanism.Accept {
-			return false
-		}
-	}
-	return true
-}
-
 func resize(o outcome.Outcome, k int) outcome.Outcome {
 	if cap(o) < k {
 		return make(outcome.Outcome, k)
