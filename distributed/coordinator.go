@@ -3,6 +3,7 @@ package distributed
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -31,6 +32,9 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 	defer cn.close()
 	if o.Batch <= 0 {
 		o.Batch = 256
+	}
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = 250 * time.Millisecond
 	}
 	pending, err := tournament.Pending(ctx, t, st)
 	if err != nil {
@@ -89,44 +93,124 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 
 	// Message ids deduplicate this run's own publish retries only: another
 	// run of the same plan (e.g. into a fresh database) must publish anew.
+	// The jobs are published without waiting; their confirmations are
+	// checked while the results come in, and a job the stream did not
+	// confirm is published again under the same id.
 	run := nuid.Next()
 	subject := cfg.jobSubject(t.ID)
+	publish := func(j *tournament.Job) (jetstream.PubAckFuture, error) {
+		data, err := json.Marshal(j)
+		if err != nil {
+			return nil, err
+		}
+		f, err := cn.js.PublishAsync(subject, data, jetstream.WithMsgID(run+"."+j.ID))
+		if err != nil {
+			return nil, fmt.Errorf("NATS: publish job %s: %w", j.ID, err)
+		}
+		return f, nil
+	}
+	unconfirmed := make(map[*tournament.Job]jetstream.PubAckFuture, len(pending))
 	for i := range pending {
-		data, err := json.Marshal(&pending[i])
+		f, err := publish(&pending[i])
 		if err != nil {
 			return pg, err
 		}
-		if _, err := cn.js.PublishAsync(subject, data, jetstream.WithMsgID(run+"."+pending[i].ID)); err != nil {
-			return pg, fmt.Errorf("NATS: publish job %s: %w", pending[i].ID, err)
-		}
+		unconfirmed[&pending[i]] = f
 	}
-	select {
-	case <-cn.js.PublishAsyncComplete():
-	case <-ctx.Done():
-		return pg, context.Cause(ctx)
-	}
+	published := cn.js.PublishAsyncComplete()
+	republished := 0
 
-	batch := make([]store.Result, 0, o.Batch)
-	msgs := make([]jetstream.Msg, 0, o.Batch)
+	it, err := results.Messages(jetstream.PullMaxMessages(2 * o.Batch))
+	if err != nil {
+		return pg, fmt.Errorf("NATS: results: %w", err)
+	}
+	defer it.Stop()
+	var (
+		batch   = make([]store.Result, 0, o.Batch)
+		msgs    = make([]jetstream.Msg, 0, o.Batch)
+		inBatch = make(map[string]bool, o.Batch) // remaining jobs with a result in batch
+		first   time.Time                        // when batch's first result came
+	)
+	commit := func() error {
+		// Durable first, acknowledged second: a crash in between only
+		// redelivers results that are then skipped as already stored.
+		if _, err := st.Put(context.WithoutCancel(ctx), batch); err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			m.Ack()
+		}
+		for id := range inBatch {
+			delete(remaining, id)
+			pg.Done++
+		}
+		for i := range batch {
+			if inBatch[batch[i].JobID] && batch[i].Fault != "" {
+				pg.Failed++
+			}
+		}
+		if o.Progress != nil {
+			o.Progress(pg)
+		}
+		batch, msgs = batch[:0], msgs[:0]
+		clear(inBatch)
+		return nil
+	}
+	add := func(r store.Result) {
+		if len(batch) == 0 {
+			first = time.Now()
+		}
+		if remaining[r.JobID] != nil && !inBatch[r.JobID] {
+			inBatch[r.JobID] = true
+		} else {
+			r.Fault = "" // already counted; the store skips it
+		}
+		batch = append(batch, r)
+	}
 	for len(remaining) > 0 {
 		if err := ctx.Err(); err != nil {
 			return pg, context.Cause(ctx)
 		}
-		batch, msgs = batch[:0], msgs[:0]
-		fb, err := results.Fetch(o.Batch, jetstream.FetchMaxWait(250*time.Millisecond))
-		if err != nil {
-			return pg, fmt.Errorf("NATS: fetch results: %w", err)
+		if published != nil {
+			select {
+			case <-published:
+				published = nil
+				for j, f := range unconfirmed {
+					select {
+					case <-f.Ok():
+						delete(unconfirmed, j)
+						continue
+					default:
+					}
+					if republished++; republished > 3*len(pending) {
+						return pg, fmt.Errorf("NATS: the jobs stream keeps refusing jobs (job %s: %v); check the server's limits and disk", j.ID, <-f.Err())
+					}
+					if unconfirmed[j], err = publish(j); err != nil {
+						return pg, err
+					}
+				}
+				if len(unconfirmed) > 0 {
+					published = cn.js.PublishAsyncComplete()
+				}
+			default:
+			}
 		}
-		for m := range fb.Messages() {
+		wait := o.FlushEvery
+		if len(batch) > 0 {
+			wait = max(time.Until(first.Add(o.FlushEvery)), time.Millisecond)
+		}
+		m, err := it.Next(jetstream.NextMaxWait(wait))
+		switch {
+		case err == nil:
 			r, err := decodeResult(m.Data())
 			if err != nil || r.JobID == "" {
 				m.Term() // not a result: never deliver it again
-				continue
+				break
 			}
-			batch = append(batch, r)
+			add(r)
 			msgs = append(msgs, m)
-		}
-		if err := fb.Error(); err != nil && ctx.Err() == nil {
+		case errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded):
+		default:
 			return pg, fmt.Errorf("NATS: fetch results: %w", err)
 		}
 		poisonMu.Lock()
@@ -135,33 +219,18 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 		poisonMu.Unlock()
 		for _, seq := range seqs {
 			if r, ok := poisoned(ctx, cn, seq, t, remaining, cfg.MaxDeliver); ok {
-				batch = append(batch, r)
+				add(r)
 			}
 		}
-		if len(batch) == 0 {
-			continue
-		}
-		// Durable first, acknowledged second: a crash in between only
-		// redelivers results that are then skipped as already stored.
-		if _, err := st.Put(context.WithoutCancel(ctx), batch); err != nil {
-			return pg, err
-		}
-		for _, m := range msgs {
-			m.Ack()
-		}
-		for i := range batch {
-			if _, ok := remaining[batch[i].JobID]; ok {
-				delete(remaining, batch[i].JobID)
-				pg.Done++
-				if batch[i].Fault != "" {
-					pg.Failed++
-				}
+		// Commit when the batch is full, when its oldest result has waited
+		// FlushEvery, or at once when it holds every missing result.
+		if len(batch) > 0 && (len(batch) >= o.Batch || len(inBatch) == len(remaining) || time.Since(first) >= o.FlushEvery) {
+			if err := commit(); err != nil {
+				return pg, err
 			}
-		}
-		if o.Progress != nil {
-			o.Progress(pg)
 		}
 	}
+	it.Stop()
 	cn.js.DeleteConsumer(context.WithoutCancel(ctx), cfg.resultsStream(), "coordinator-"+t.ID)
 	return pg, nil
 }

@@ -81,7 +81,7 @@ type conn struct {
 	kv      jetstream.KeyValue
 }
 
-func connect(ctx context.Context, c *Config) (*conn, error) {
+func connect(ctx context.Context, c *Config, opts ...jetstream.JetStreamOpt) (*conn, error) {
 	c.defaults()
 	if c.URL == "" {
 		return nil, errors.New("distributed: no NATS URL (give --nats nats://HOST:4222)")
@@ -90,7 +90,7 @@ func connect(ctx context.Context, c *Config) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS at %s: %w (is nats-server running with JetStream, -js?)", c.URL, err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, opts...)
 	if err != nil {
 		nc.Close()
 		return nil, err

@@ -124,7 +124,8 @@ func TestWorkerChild(t *testing.T) {
 
 // TestWorkersKilledMidJob runs a tournament through an embedded JetStream.
 // Worker w0 (TestWorkerChild, a subprocess) runs alone until it has
-// finished one job and started a second, which it cannot finish; then it is
+// finished one job (its result confirmed by the results stream) and started
+// a second, which it cannot finish; then it is
 // killed with SIGKILL and two 'backchannel worker' processes start. The
 // killed job must be redelivered to them and every result stored once.
 func TestWorkersKilledMidJob(t *testing.T) {
@@ -164,6 +165,15 @@ func TestWorkersKilledMidJob(t *testing.T) {
 			t.Fatalf("the coordinator returned before w0 started its job %d: %+v, %v", k+1, o.pg, o.err)
 		case <-ctx.Done():
 			t.Fatalf("w0 did not start its job %d", k+1)
+		}
+	}
+	// Results are published without waiting and confirmed afterwards: the
+	// first job counts as finished once w0 has its confirmation.
+	for w0.done.Load() < 1 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("w0 never had its first result confirmed")
+		case <-time.After(time.Millisecond):
 		}
 	}
 	if err := w0.cmd.Process.Signal(syscall.SIGKILL); err != nil {

@@ -18,6 +18,15 @@ import (
 type WorkerOptions struct {
 	// Concurrency is the number of jobs run at once (default 1).
 	Concurrency int
+	// Prefetch is the most jobs a worker holds at once, running or waiting
+	// to run (at least Concurrency). 0 adapts it to the jobs: Concurrency
+	// running plus about 20 ms of work waiting (from the mean run time of
+	// the jobs so far), at least Concurrency and at most 64 × Concurrency
+	// waiting. The worker asks the queue for jobs in one batch once at least
+	// half of the waiting places are free: short jobs then cost a fraction
+	// of a round trip each, and long ones are not hoarded away from other
+	// workers at the end of a tournament.
+	Prefetch int
 	// Env builds strategies and protocols; it must know every strategy the
 	// coordinator's plans name (nil: the registry).
 	Env *tournament.Env
@@ -26,17 +35,32 @@ type WorkerOptions struct {
 	Started, Ran func(j *tournament.Job)
 }
 
-// Work pulls jobs from the queue at cfg.URL and runs them until ctx ends. For
-// each job it runs the negotiation, publishes the result and waits until the
-// results stream has stored it, then acknowledges the job; while a job runs
-// it tells the server every AckWait/3 that it is still working. It returns
-// nil when ctx is cancelled and an error if it cannot reach the queue.
+// publishWindow bounds the results a worker has published and the stream
+// has not yet confirmed; publishTimeout is how long it waits for one
+// confirmation before it gives the job back to the queue.
+const (
+	publishWindow  = 256
+	publishTimeout = 30 * time.Second
+)
+
+// Work pulls jobs from the queue at cfg.URL and runs them until ctx ends.
+//
+// It fetches jobs in batches (see WorkerOptions.Prefetch), runs
+// Concurrency of them at a time, and publishes each result asynchronously
+// (at most 256 unconfirmed). A job is acknowledged only after the results
+// stream has confirmed storing its result; the acknowledgements of the
+// results confirmed together leave in one write. Every AckWait/3 it tells
+// the server it is still working on every job it holds, running or waiting,
+// so that only a dead or stalled worker's jobs are redelivered. On ctx's
+// end it gives back the jobs it has not finished and waits (up to 30 s)
+// for the confirmations of the results already sent. It returns nil when
+// ctx is cancelled and an error if it cannot reach the queue.
 func Work(ctx context.Context, cfg Config, o WorkerOptions) error {
 	if cfg.Name == "" {
 		h, _ := os.Hostname()
 		cfg.Name = fmt.Sprintf("%s:%d", h, os.Getpid())
 	}
-	cn, err := connect(ctx, &cfg)
+	cn, err := connect(ctx, &cfg, jetstream.WithPublishAsyncMaxPending(publishWindow), jetstream.WithPublishAsyncTimeout(publishTimeout))
 	if err != nil {
 		return err
 	}
@@ -72,80 +96,250 @@ func Work(ctx context.Context, cfg Config, o WorkerOptions) error {
 		ackWait = info.Config.AckWait // the coordinator's setting wins
 	}
 	n := max(1, o.Concurrency)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				fb, err := cons.Fetch(1, jetstream.FetchMaxWait(2*time.Second))
-				if err != nil {
-					if ctx.Err() != nil {
-						return
-					}
-					time.Sleep(500 * time.Millisecond)
-					continue
-				}
-				for m := range fb.Messages() {
-					handle(ctx, cn, &cfg, ackWait, x, m, &o)
-				}
-			}
-		}()
+	w := &puller{cn: cn, cfg: &cfg, x: x, o: &o, held: map[jetstream.Msg]struct{}{}, n: n, fixed: o.Prefetch,
+		freed: make(chan struct{}, 1), sent: make(chan sent, publishWindow)}
+	if w.fixed > 0 {
+		w.fixed = max(w.fixed, n)
 	}
-	wg.Wait()
+	w.queue = make(chan jetstream.Msg, max(w.fixed, n+maxWaiting*n))
+
+	var runners, aux sync.WaitGroup
+	aux.Add(2)
+	go func() { defer aux.Done(); w.heartbeat(ctx, ackWait) }()
+	go func() { defer aux.Done(); w.confirm() }()
+	runners.Add(1)
+	go func() { defer runners.Done(); w.fetch(ctx, cons) }()
+	for range n {
+		runners.Add(1)
+		go func() { defer runners.Done(); w.run(ctx) }()
+	}
+	runners.Wait()
+	// Nothing is fetched or published any more: give back what was never
+	// started, then let the confirmations of what was sent arrive.
+	close(w.queue)
+	for m := range w.queue {
+		w.giveBack(m)
+	}
+	close(w.sent)
+	aux.Wait()
 	return nil
 }
 
-// handle runs one job message to its acknowledgement.
-func handle(ctx context.Context, cn *conn, cfg *Config, ackWait time.Duration, x *tournament.Executor, m jetstream.Msg, o *WorkerOptions) {
+// puller is the state Work's goroutines share.
+type puller struct {
+	cn  *conn
+	cfg *Config
+	x   *tournament.Executor
+	o   *WorkerOptions
+
+	mu   sync.Mutex
+	held map[jetstream.Msg]struct{} // fetched, not yet acknowledged or given back
+
+	n, fixed int           // runners; WorkerOptions.Prefetch
+	taken    int           // jobs fetched or asked for and not yet run (under mu)
+	mean     time.Duration // moving mean of the jobs' run time (under mu)
+	freed    chan struct{} // signalled when a job has run
+
+	queue chan jetstream.Msg // fetched, not yet started
+	sent  chan sent          // results published, in order, awaiting confirmation
+}
+
+// backlog is how much work, by the jobs' mean run time, an adaptive worker
+// keeps waiting; maxWaiting bounds the jobs waiting per runner.
+const (
+	backlog    = 20 * time.Millisecond
+	maxWaiting = 64
+)
+
+// limit is the most jobs to hold now (under mu).
+func (w *puller) limit() int {
+	if w.fixed > 0 {
+		return w.fixed
+	}
+	waiting := w.n
+	if w.mean > 0 {
+		waiting = int(min(int64(maxWaiting*w.n), max(int64(w.n), int64(w.n)*int64(backlog)/int64(w.mean)+1)))
+	}
+	return w.n + waiting
+}
+
+// ran records that a job has run for d.
+func (w *puller) ran(d time.Duration) {
+	w.mu.Lock()
+	w.taken--
+	if w.mean == 0 {
+		w.mean = d
+	} else {
+		w.mean += (d - w.mean) / 8
+	}
+	w.mu.Unlock()
+	select {
+	case w.freed <- struct{}{}:
+	default:
+	}
+}
+
+// sent is a published result awaiting the stream's confirmation.
+type sent struct {
+	m   jetstream.Msg
+	job *tournament.Job
+	ack jetstream.PubAckFuture
+}
+
+func (w *puller) hold(m jetstream.Msg) {
+	w.mu.Lock()
+	w.held[m] = struct{}{}
+	w.mu.Unlock()
+}
+
+func (w *puller) release(m jetstream.Msg) {
+	w.mu.Lock()
+	delete(w.held, m)
+	w.mu.Unlock()
+}
+
+// giveBack returns a job to the queue for another try after a second.
+func (w *puller) giveBack(m jetstream.Msg) {
+	w.release(m)
+	m.NakWithDelay(time.Second)
+}
+
+// fetch asks the queue for jobs in batches: it waits until at least half
+// of the places for waiting jobs (or one) are free, asks for as many jobs as
+// places are free, and queues what arrives.
+func (w *puller) fetch(ctx context.Context, cons jetstream.Consumer) {
+	for {
+		w.mu.Lock()
+		lim := w.limit()
+		k := lim - w.taken
+		if k < max(1, (lim-w.n)/2) {
+			w.mu.Unlock()
+			select {
+			case <-w.freed:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		w.taken += k
+		w.mu.Unlock()
+		got := 0
+		fctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		fb, err := cons.Fetch(k, jetstream.FetchContext(fctx))
+		if err == nil {
+			for m := range fb.Messages() {
+				w.hold(m)
+				w.queue <- m // never blocks: the queue holds the largest limit
+				got++
+			}
+			err = fb.Error()
+		}
+		cancel()
+		w.mu.Lock()
+		w.taken -= k - got
+		w.mu.Unlock()
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoMessages) {
+			select { // the server is unreachable or restarting
+			case <-time.After(500 * time.Millisecond):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// run takes jobs from the queue until ctx ends.
+func (w *puller) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-w.queue:
+			start := time.Now()
+			w.handle(ctx, m)
+			w.ran(time.Since(start))
+		}
+	}
+}
+
+// handle runs one job and publishes its result without waiting for the
+// stream's confirmation; confirm acknowledges the job when it comes.
+func (w *puller) handle(ctx context.Context, m jetstream.Msg) {
 	var j tournament.Job
 	if err := json.Unmarshal(m.Data(), &j); err != nil || j.ID == "" {
+		w.release(m)
 		m.TermWithReason("not a backchannel job")
 		return
 	}
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		t := time.NewTicker(max(ackWait/3, 50*time.Millisecond))
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				m.InProgress()
-			}
-		}
-	}()
-	if o.Started != nil {
-		o.Started(&j)
+	if w.o.Started != nil {
+		w.o.Started(&j)
 	}
-	r, err := x.Run(ctx, &j)
-	if err != nil {
-		if ctx.Err() == nil {
-			m.NakWithDelay(time.Second) // e.g. scenario not fetchable yet
-		}
-		return // cancelled: the job is redelivered after AckWait
+	r, err := w.x.Run(ctx, &j)
+	if err != nil { // e.g. scenario not fetchable yet, or cancelled
+		w.giveBack(m)
+		return
 	}
 	data, err := encodeResult(&r)
 	if err != nil {
-		m.NakWithDelay(time.Second)
+		w.giveBack(m)
 		return
 	}
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
 	// A redelivered job carries the same message id, so its second result
 	// is dropped by the stream; results of separate runs are not.
 	var opts []jetstream.PublishOpt
 	if id := m.Headers().Get(jetstream.MsgIDHeader); id != "" {
 		opts = append(opts, jetstream.WithMsgID("result."+id))
 	}
-	if _, err := cn.js.Publish(pctx, cfg.resultSubject(j.Plan), data, opts...); err != nil {
-		m.NakWithDelay(time.Second)
+	f, err := w.cn.js.PublishAsync(w.cfg.resultSubject(j.Plan), data, opts...)
+	if err != nil { // the window stayed full: the server is not answering
+		w.giveBack(m)
 		return
 	}
-	// The result is stored in the stream: now the job may go.
-	if err := m.DoubleAck(pctx); err == nil && o.Ran != nil {
-		o.Ran(&j)
+	w.sent <- sent{m: m, job: &j, ack: f}
+}
+
+// confirm waits for the stream's confirmation of each published result, in
+// order, and acknowledges its job; without one (error or 30 s) it gives the
+// job back, to be run again and its result deduplicated or stored as a
+// no-op. Acks are not waited for: one lost is a job that runs twice.
+func (w *puller) confirm() {
+	for s := range w.sent {
+		select {
+		case <-s.ack.Ok():
+			w.release(s.m)
+			s.m.Ack()
+			if w.o.Ran != nil {
+				w.o.Ran(s.job)
+			}
+		case <-s.ack.Err():
+			w.giveBack(s.m)
+		}
+	}
+}
+
+// heartbeat tells the server every ackWait/3 that every held job is still
+// being worked on, until ctx ends and nothing is held.
+func (w *puller) heartbeat(ctx context.Context, ackWait time.Duration) {
+	t := time.NewTicker(max(ackWait/3, 50*time.Millisecond))
+	defer t.Stop()
+	var ms []jetstream.Msg
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		w.mu.Lock()
+		ms = ms[:0]
+		for m := range w.held {
+			ms = append(ms, m)
+		}
+		w.mu.Unlock()
+		for _, m := range ms {
+			m.InProgress()
+		}
 	}
 }

@@ -26,6 +26,7 @@ func init() {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "nats", Required: true, Usage: "NATS server `URL`, e.g. nats://HOST:4222"},
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "negotiations run at once (default: all cores)"},
+			&cli.IntFlag{Name: "prefetch", Usage: "most jobs held at once, running or waiting (default: --jobs plus about 20 ms of work)"},
 			&cli.StringFlag{Name: "name", Usage: "name of this worker in results (default: HOST:PID)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not log each finished job"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also log each job as it starts"},
@@ -37,7 +38,7 @@ func init() {
 			}
 			var done atomic.Int64
 			quiet := cmd.Bool("quiet")
-			opts := distributed.WorkerOptions{Concurrency: n, Env: tournamentEnv(), Started: func(j *tournament.Job) {
+			opts := distributed.WorkerOptions{Concurrency: n, Prefetch: int(cmd.Int("prefetch")), Env: tournamentEnv(), Started: func(j *tournament.Job) {
 				if cmd.Bool("verbose") {
 					fmt.Fprintf(os.Stderr, "worker: job %s started\n", j.ID)
 				}
