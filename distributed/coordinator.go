@@ -20,7 +20,10 @@ import (
 // result for, stores the results as they come back, and returns when every
 // job of t has a stored result (or ctx ends). Like tournament.Run it can be
 // stopped and started again at any point: it republishes only what is
-// missing. o.Workers is ignored; o.Batch and o.Progress are used as there.
+// missing. o.Workers is ignored; o.Batch, o.FlushEvery and o.Progress are
+// used as there: results are committed in transactions of up to o.Batch,
+// at the latest o.FlushEvery after the oldest of them arrived, and at once
+// when a batch holds every result still missing.
 func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st store.Store, o tournament.Options) (tournament.Progress, error) {
 	if cfg.Name == "" {
 		cfg.Name = "backchannel-coordinator"

@@ -3,15 +3,18 @@
 //
 // The coordinator (Coordinate) puts every scenario of the plan in a
 // key-value bucket, publishes one message per missing job to the jobs
-// stream (work-queue retention, message id = job id), and stores the results
-// that come back on the results stream, acknowledging each result only after
-// the store has committed it. Workers (Work) pull one job at a time from a
-// shared durable consumer, run it, publish the result and wait for the
-// stream's acknowledgement, and only then acknowledge the job. A worker that
-// dies or stalls stops acknowledging; after AckWait the job is delivered to
-// another worker. Delivery is therefore at least once, and because results
-// are stored by job id with INSERT … ON CONFLICT DO NOTHING, every job's
-// result is stored exactly once.
+// stream (work-queue retention, message id = job id) without waiting for
+// each confirmation, and stores the results that come back on the results
+// stream in transactions of up to Options.Batch, acknowledging a result
+// only after the store has committed it. Workers (Work) fetch jobs from a
+// shared durable consumer in batches, run them, publish the results
+// asynchronously, and acknowledge a job only after the results stream has
+// confirmed storing its result. A worker that dies or stalls stops
+// acknowledging and stops sending in-progress heartbeats; after AckWait its
+// jobs, running or waiting, are delivered to another worker. Delivery is
+// therefore at least once, and because results are stored by job id with
+// INSERT … ON CONFLICT DO NOTHING, every job's result is stored exactly
+// once.
 //
 // A job delivered MaxDeliver times without an acknowledgement (it kills
 // every worker that takes it) is recorded as a failure attributed to

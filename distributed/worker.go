@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/backchannel/backchannel/store"
 	"github.com/backchannel/backchannel/tournament"
 )
 
@@ -97,15 +98,16 @@ func Work(ctx context.Context, cfg Config, o WorkerOptions) error {
 	}
 	n := max(1, o.Concurrency)
 	w := &puller{cn: cn, cfg: &cfg, x: x, o: &o, held: map[jetstream.Msg]struct{}{}, n: n, fixed: o.Prefetch,
-		freed: make(chan struct{}, 1), sent: make(chan sent, publishWindow)}
+		freed: make(chan struct{}, 1), finished: make(chan sent, publishWindow), sent: make(chan sent, publishWindow)}
 	if w.fixed > 0 {
 		w.fixed = max(w.fixed, n)
 	}
-	w.queue = make(chan jetstream.Msg, max(w.fixed, n+maxWaiting*n))
+	w.queue = make(chan queued, max(w.fixed, n+maxWaiting*n))
 
 	var runners, aux sync.WaitGroup
-	aux.Add(2)
+	aux.Add(3)
 	go func() { defer aux.Done(); w.heartbeat(ctx, ackWait) }()
+	go func() { defer aux.Done(); w.publish(); close(w.sent) }()
 	go func() { defer aux.Done(); w.confirm() }()
 	runners.Add(1)
 	go func() { defer runners.Done(); w.fetch(ctx, cons) }()
@@ -117,10 +119,10 @@ func Work(ctx context.Context, cfg Config, o WorkerOptions) error {
 	// Nothing is fetched or published any more: give back what was never
 	// started, then let the confirmations of what was sent arrive.
 	close(w.queue)
-	for m := range w.queue {
-		w.giveBack(m)
+	for q := range w.queue {
+		w.giveBack(q.m)
 	}
-	close(w.sent)
+	close(w.finished)
 	aux.Wait()
 	return nil
 }
@@ -140,8 +142,15 @@ type puller struct {
 	mean     time.Duration // moving mean of the jobs' run time (under mu)
 	freed    chan struct{} // signalled when a job has run
 
-	queue chan jetstream.Msg // fetched, not yet started
-	sent  chan sent          // results published, in order, awaiting confirmation
+	queue    chan queued // fetched and decoded, not yet started
+	finished chan sent   // run, result not yet published
+	sent     chan sent   // results published, in order, awaiting confirmation
+}
+
+// queued is a fetched job waiting to run.
+type queued struct {
+	m   jetstream.Msg
+	job *tournament.Job
 }
 
 // backlog is how much work, by the jobs' mean run time, an adaptive worker
@@ -179,11 +188,13 @@ func (w *puller) ran(d time.Duration) {
 	}
 }
 
-// sent is a published result awaiting the stream's confirmation.
+// sent is a job that has run: its result, and once published, the
+// future of the stream's confirmation.
 type sent struct {
-	m   jetstream.Msg
-	job *tournament.Job
-	ack jetstream.PubAckFuture
+	m      jetstream.Msg
+	job    *tournament.Job
+	result store.Result
+	ack    jetstream.PubAckFuture
 }
 
 func (w *puller) hold(m jetstream.Msg) {
@@ -228,9 +239,17 @@ func (w *puller) fetch(ctx context.Context, cons jetstream.Consumer) {
 		fb, err := cons.Fetch(k, jetstream.FetchContext(fctx))
 		if err == nil {
 			for m := range fb.Messages() {
-				w.hold(m)
-				w.queue <- m // never blocks: the queue holds the largest limit
 				got++
+				var j tournament.Job
+				if err := json.Unmarshal(m.Data(), &j); err != nil || j.ID == "" {
+					m.TermWithReason("not a backchannel job")
+					w.mu.Lock()
+					w.taken--
+					w.mu.Unlock()
+					continue
+				}
+				w.hold(m)
+				w.queue <- queued{m, &j} // never blocks: the queue holds the largest limit
 			}
 			err = fb.Error()
 		}
@@ -257,48 +276,53 @@ func (w *puller) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case m := <-w.queue:
+		case q := <-w.queue:
 			start := time.Now()
-			w.handle(ctx, m)
+			w.handle(ctx, q.m, q.job)
 			w.ran(time.Since(start))
 		}
 	}
 }
 
-// handle runs one job and publishes its result without waiting for the
-// stream's confirmation; confirm acknowledges the job when it comes.
-func (w *puller) handle(ctx context.Context, m jetstream.Msg) {
-	var j tournament.Job
-	if err := json.Unmarshal(m.Data(), &j); err != nil || j.ID == "" {
-		w.release(m)
-		m.TermWithReason("not a backchannel job")
-		return
-	}
+// handle runs one job and hands its result to publish. Decoding jobs
+// (fetch) and encoding and publishing results (publish) are done by other
+// goroutines, so that a runner only runs negotiations.
+func (w *puller) handle(ctx context.Context, m jetstream.Msg, j *tournament.Job) {
 	if w.o.Started != nil {
-		w.o.Started(&j)
+		w.o.Started(j)
 	}
-	r, err := w.x.Run(ctx, &j)
+	r, err := w.x.Run(ctx, j)
 	if err != nil { // e.g. scenario not fetchable yet, or cancelled
 		w.giveBack(m)
 		return
 	}
-	data, err := encodeResult(&r)
-	if err != nil {
-		w.giveBack(m)
-		return
+	w.finished <- sent{m: m, job: j, result: r}
+}
+
+// publish encodes and publishes each finished job's result without
+// waiting for the stream's confirmation; confirm acknowledges the job when
+// it comes.
+func (w *puller) publish() {
+	for s := range w.finished {
+		data, err := encodeResult(&s.result)
+		if err != nil {
+			w.giveBack(s.m)
+			continue
+		}
+		// A redelivered job carries the same message id, so its second
+		// result is dropped by the stream; results of separate runs are not.
+		var opts []jetstream.PublishOpt
+		if id := s.m.Headers().Get(jetstream.MsgIDHeader); id != "" {
+			opts = append(opts, jetstream.WithMsgID("result."+id))
+		}
+		s.ack, err = w.cn.js.PublishAsync(w.cfg.resultSubject(s.job.Plan), data, opts...)
+		if err != nil { // the window stayed full: the server is not answering
+			w.giveBack(s.m)
+			continue
+		}
+		s.result = store.Result{}
+		w.sent <- s
 	}
-	// A redelivered job carries the same message id, so its second result
-	// is dropped by the stream; results of separate runs are not.
-	var opts []jetstream.PublishOpt
-	if id := m.Headers().Get(jetstream.MsgIDHeader); id != "" {
-		opts = append(opts, jetstream.WithMsgID("result."+id))
-	}
-	f, err := w.cn.js.PublishAsync(w.cfg.resultSubject(j.Plan), data, opts...)
-	if err != nil { // the window stayed full: the server is not answering
-		w.giveBack(m)
-		return
-	}
-	w.sent <- sent{m: m, job: &j, ack: f}
 }
 
 // confirm waits for the stream's confirmation of each published result, in
