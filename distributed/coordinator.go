@@ -28,7 +28,7 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 	if cfg.Name == "" {
 		cfg.Name = "backchannel-coordinator"
 	}
-	cn, err := connect(ctx, &cfg)
+	cn, err := connect(ctx, &cfg, jetstream.WithPublishAsyncTimeout(publishTimeout))
 	if err != nil {
 		return tournament.Progress{}, err
 	}
