@@ -97,9 +97,11 @@ var registry = []Protocol{
 		New:      func() mechanism.Mechanism { return mechanism.NewPostSettlement(mechanism.NewSAO(), 0) },
 		Mediator: func() mechanism.Party { return &mediator.Phased{Improver: &mediator.Improver{}} }, MinParties: 2},
 	{Name: "single-text/annealer+post-settlement", Summary: "annealed single text, then post-settlement improvement", Indirect: true,
-		New:      func() mechanism.Mechanism { return mechanism.NewPostSettlement(mechanism.NewSingleText(), 0) },
-		Mediator: func() mechanism.Party { return &mediator.Phased{Talks: &mediator.Annealer{}, Improver: &mediator.Improver{}} },
-		Voter:    hill, TextsPerRound: textsPerRound, MinParties: 2},
+		New: func() mechanism.Mechanism { return mechanism.NewPostSettlement(mechanism.NewSingleText(), 0) },
+		Mediator: func() mechanism.Party {
+			return &mediator.Phased{Talks: &mediator.Annealer{}, Improver: &mediator.Improver{}}
+		},
+		Voter: hill, TextsPerRound: textsPerRound, MinParties: 2},
 	{Name: "arbitration", Summary: "reference: a trusted arbitrator with both profiles awards the Nash point", Indirect: true,
 		New: func() mechanism.Mechanism { return mechanism.NewArbitration() }, Mediator: med("arbitrator"), Voter: hill, MinParties: 2},
 }
