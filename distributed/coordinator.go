@@ -102,11 +102,7 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 	run := nuid.Next()
 	subject := cfg.jobSubject(t.ID)
 	publish := func(j *tournament.Job) (jetstream.PubAckFuture, error) {
-		data, err := json.Marshal(j)
-		if err != nil {
-			return nil, err
-		}
-		f, err := cn.js.PublishAsync(subject, data, jetstream.WithMsgID(run+"."+j.ID))
+		f, err := cn.js.PublishAsync(subject, encodeJob(j), jetstream.WithMsgID(run+"."+j.ID))
 		if err != nil {
 			return nil, fmt.Errorf("NATS: publish job %s: %w", j.ID, err)
 		}
@@ -245,8 +241,8 @@ func poisoned(ctx context.Context, cn *conn, seq uint64, t *tournament.Tournamen
 	if err != nil {
 		return store.Result{}, false
 	}
-	var j tournament.Job
-	if json.Unmarshal(raw.Data, &j) != nil || j.Plan != t.ID || remaining[j.ID] == nil || t.Scenarios[j.ScenarioKey] == nil {
+	j, err := decodeJob(raw.Data)
+	if err != nil || j.Plan != t.ID || remaining[j.ID] == nil || t.Scenarios[j.ScenarioKey] == nil {
 		return store.Result{}, false
 	}
 	cn.jobs.DeleteMsg(ctx, seq)

@@ -2,7 +2,6 @@ package distributed
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -240,9 +239,13 @@ func (w *puller) fetch(ctx context.Context, cons jetstream.Consumer) {
 		if err == nil {
 			for m := range fb.Messages() {
 				got++
-				var j tournament.Job
-				if err := json.Unmarshal(m.Data(), &j); err != nil || j.ID == "" {
-					m.TermWithReason("not a backchannel job")
+				j, err := decodeJob(m.Data())
+				if err != nil || j.ID == "" {
+					if errors.Is(err, errWireVersion) {
+						m.NakWithDelay(time.Second) // for a worker of that version
+					} else {
+						m.TermWithReason("not a backchannel job")
+					}
 					w.mu.Lock()
 					w.taken--
 					w.mu.Unlock()
@@ -304,17 +307,14 @@ func (w *puller) handle(ctx context.Context, m jetstream.Msg, j *tournament.Job)
 // it comes.
 func (w *puller) publish() {
 	for s := range w.finished {
-		data, err := encodeResult(&s.result)
-		if err != nil {
-			w.giveBack(s.m)
-			continue
-		}
+		data := encodeResult(&s.result)
 		// A redelivered job carries the same message id, so its second
 		// result is dropped by the stream; results of separate runs are not.
 		var opts []jetstream.PublishOpt
 		if id := s.m.Headers().Get(jetstream.MsgIDHeader); id != "" {
 			opts = append(opts, jetstream.WithMsgID("result."+id))
 		}
+		var err error
 		s.ack, err = w.cn.js.PublishAsync(w.cfg.resultSubject(s.job.Plan), data, opts...)
 		if err != nil { // the window stayed full: the server is not answering
 			w.giveBack(s.m)
