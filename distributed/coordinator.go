@@ -201,12 +201,16 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 		m, err := it.Next(jetstream.NextMaxWait(wait))
 		switch {
 		case err == nil:
-			r, err := decodeResult(m.Data())
-			if err != nil || r.JobID == "" {
-				m.Term() // not a result: never deliver it again
+			rs, err := decodeResults(m.Data())
+			if err != nil {
+				m.Term() // not results: never deliver it again
 				break
 			}
-			add(r)
+			for _, r := range rs {
+				if r.JobID != "" {
+					add(r)
+				}
+			}
 			msgs = append(msgs, m)
 		case errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded):
 		default:

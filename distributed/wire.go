@@ -22,9 +22,13 @@ import (
 // and the items, and the agreement as a count and key/value pairs sorted by
 // key. TestWireCoversEveryField fails when Job or Result gains a field the
 // codec does not carry.
+//
+// A results message is a group: kind 'G', the version, then each result as
+// a uvarint length and its 'R' message.
 const (
 	kindJob    = 'J'
 	kindResult = 'R'
+	kindGroup  = 'G'
 	wireV1     = 1
 )
 
@@ -185,7 +189,7 @@ func (d *dec) intField(field string) int {
 func (d *dec) header(kind byte) {
 	switch {
 	case len(d.b) < 2 || d.b[0] != kind:
-		d.err = fmt.Errorf("not a backchannel %s message", map[byte]string{kindJob: "job", kindResult: "result"}[kind])
+		d.err = fmt.Errorf("not a backchannel %s message", map[byte]string{kindJob: "job", kindResult: "result", kindGroup: "results"}[kind])
 	case d.b[1] != wireV1:
 		d.err = fmt.Errorf("%w %d (this build reads %d)", errWireVersion, d.b[1], wireV1)
 	default:
@@ -276,6 +280,40 @@ func encodeResult(r *store.Result) []byte {
 	e.bytes(r.Trace)
 	e.str(r.Worker)
 	return e.b
+}
+
+// appendGroupHeader starts a results message; appendGroupResult adds a
+// result to it.
+func appendGroupHeader(b []byte) []byte { return append(b, kindGroup, wireV1) }
+
+func appendGroupResult(b []byte, r *store.Result) []byte {
+	m := encodeResult(r)
+	return append(binary.AppendUvarint(b, uint64(len(m))), m...)
+}
+
+// decodeResults reads a results message: a group of at least one result.
+func decodeResults(data []byte) ([]store.Result, error) {
+	d := dec{b: data}
+	d.header(kindGroup)
+	var rs []store.Result
+	for d.err == nil && len(d.b) > 0 {
+		m := d.raw("result")
+		if d.err != nil {
+			break
+		}
+		r, err := decodeResult(m)
+		if err != nil {
+			return nil, fmt.Errorf("result %d of the group: %w", len(rs)+1, err)
+		}
+		rs = append(rs, r)
+	}
+	if d.err == nil && len(rs) == 0 {
+		d.err = errors.New("empty group")
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("results: %w", d.err)
+	}
+	return rs, nil
 }
 
 func decodeResult(data []byte) (store.Result, error) {

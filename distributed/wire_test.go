@@ -61,6 +61,23 @@ func TestWireRoundTrip(t *testing.T) {
 	}
 	equalResults(t, back, r)
 
+	// A group of results comes back whole and in order.
+	group := appendGroupHeader(nil)
+	var want []store.Result
+	for i := range 3 {
+		r := sampleResult()
+		r.JobID = strings.Repeat("x", i+1)
+		want = append(want, r)
+		group = appendGroupResult(group, &r)
+	}
+	rs, err := decodeResults(group)
+	if err != nil || len(rs) != 3 {
+		t.Fatalf("group of 3: %d results, %v", len(rs), err)
+	}
+	for i := range rs {
+		equalResults(t, rs[i], want[i])
+	}
+
 	// nil and empty are kept apart where the store tells them apart.
 	empty := store.Result{JobID: "x", Agreement: map[string]string{}}
 	back, err = decodeResult(encodeResult(&empty))
@@ -143,6 +160,9 @@ func TestWireRejectsMalformed(t *testing.T) {
 		{"trailing bytes", append(append([]byte{}, job...), 0), jobErr, "1 bytes after the last field"},
 		{"truncated float", res[:60], resErr, "result: field"},
 		{"huge length", []byte{kindJob, wireV1, 0xff, 0xff, 0xff, 0xff, 0x0f}, jobErr, "field id: length 4294967295 beyond the 0 bytes left"},
+		{"empty group", appendGroupHeader(nil), groupErr, "results: empty group"},
+		{"single result as group", res, groupErr, "not a backchannel results message"},
+		{"bad result in group", appendGroupResult(appendGroupHeader(nil), &store.Result{})[:5], groupErr, "results: field result: length"},
 		{"bad bool", append(append([]byte{}, job[:len(job)-1]...), 7), jobErr, "field trace: bad bool"},
 	} {
 		err := c.dec(c.data)
@@ -152,8 +172,9 @@ func TestWireRejectsMalformed(t *testing.T) {
 	}
 }
 
-func jobErr(b []byte) error { _, err := decodeJob(b); return err }
-func resErr(b []byte) error { _, err := decodeResult(b); return err }
+func jobErr(b []byte) error   { _, err := decodeJob(b); return err }
+func resErr(b []byte) error   { _, err := decodeResult(b); return err }
+func groupErr(b []byte) error { _, err := decodeResults(b); return err }
 
 // FuzzDecode feeds arbitrary bytes to both decoders: they must not panic,
 // and what they accept must encode back to the same bytes (except for the
@@ -164,6 +185,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add(encodeJob(&j))
 	f.Add(encodeResult(&r))
 	f.Add([]byte{kindResult, wireV1})
+	f.Add(appendGroupResult(appendGroupResult(appendGroupHeader(nil), &r), &r))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if j, err := decodeJob(data); err == nil {
 			if again, err := decodeJob(encodeJob(&j)); err != nil || !reflect.DeepEqual(again, j) {
@@ -176,6 +198,19 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("result %+v does not encode back: %v", r, err)
 			}
 			equalResults(t, again, r)
+		}
+		if rs, err := decodeResults(data); err == nil {
+			b := appendGroupHeader(nil)
+			for i := range rs {
+				b = appendGroupResult(b, &rs[i])
+			}
+			again, err := decodeResults(b)
+			if err != nil || len(again) != len(rs) {
+				t.Fatalf("group of %d does not encode back: %d, %v", len(rs), len(again), err)
+			}
+			for i := range rs {
+				equalResults(t, again[i], rs[i])
+			}
 		}
 	})
 }
