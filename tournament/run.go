@@ -97,7 +97,10 @@ func Run(ctx context.Context, t *Tournament, st store.Store, env *Env, o Options
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	jobs := make(chan *Job)
-	results := make(chan store.Result, o.Workers*4)
+	// Room for a few batches, so that runners go on while the writer
+	// commits one (a commit with its fsync takes milliseconds, in which two
+	// runners finish dozens of short negotiations).
+	results := make(chan store.Result, max(o.Workers*4, 4*o.Batch))
 	var wg sync.WaitGroup
 	for range min(o.Workers, len(pending)) {
 		wg.Add(1)
