@@ -43,8 +43,7 @@ func (m *Arbitration) Apply(a Answer) error {
 	case Propose:
 		switch a.Kind {
 		case Offer:
-			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
-				m.badOffer(p, a.Outcome)
+			if !m.offerOK(p, a.Outcome) {
 				return nil
 			}
 			copy(m.award, a.Outcome)

@@ -187,6 +187,16 @@ func (m *core) refuse(p int, k AnswerKind, what string) {
 
 // badOffer ends the negotiation with a fault of party p, who offered o,
 // which is not in the space or breaks a rule of the scenario.
+// offerOK reports whether p's offer o is in the space and feasible; if not,
+// the negotiation fails, attributed to p.
+func (m *core) offerOK(p int, o outcome.Outcome) bool {
+	if m.space.Valid(o) && m.space.Feasible(o) {
+		return true
+	}
+	m.badOffer(p, o)
+	return false
+}
+
 func (m *core) badOffer(p int, o outcome.Outcome) {
 	reason := "offered an infeasible outcome (breaks a rule of the scenario)"
 	if !m.space.Valid(o) {

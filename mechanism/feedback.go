@@ -90,8 +90,7 @@ func (m *Feedback) Apply(a Answer) error {
 	case Propose:
 		switch a.Kind {
 		case Offer:
-			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
-				m.badOffer(p, a.Outcome)
+			if !m.offerOK(p, a.Outcome) {
 				return nil
 			}
 			m.emit(p, "text", a.Outcome, "", nil)

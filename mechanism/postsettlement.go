@@ -165,8 +165,7 @@ func (m *PostSettlement) Apply(a Answer) error {
 	case Improve:
 		switch a.Kind {
 		case Offer:
-			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
-				m.badOffer(p, a.Outcome)
+			if !m.offerOK(p, a.Outcome) {
 				m.res.Rounds = m.inner.Rounds + m.proposals
 				return nil
 			}

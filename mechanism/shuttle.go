@@ -91,8 +91,7 @@ func (m *Shuttle) Apply(a Answer) error {
 	case Propose:
 		switch a.Kind {
 		case Offer:
-			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
-				m.badOffer(p, a.Outcome)
+			if !m.offerOK(p, a.Outcome) {
 				return nil
 			}
 			copy(m.pending, a.Outcome)
@@ -112,8 +111,7 @@ func (m *Shuttle) Apply(a Answer) error {
 			m.emit(p, "relay", m.standing, "", nil)
 			m.advance((from + 1) % m.n)
 		case Offer:
-			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
-				m.badOffer(p, a.Outcome)
+			if !m.offerOK(p, a.Outcome) {
 				return nil
 			}
 			copy(m.standing, a.Outcome)

@@ -90,8 +90,7 @@ func (m *SingleText) Apply(a Answer) error {
 	case Propose:
 		switch a.Kind {
 		case Offer:
-			if !m.space.Valid(a.Outcome) || !m.space.Feasible(a.Outcome) {
-				m.badOffer(p, a.Outcome)
+			if !m.offerOK(p, a.Outcome) {
 				return nil
 			}
 			copy(m.text, a.Outcome)
