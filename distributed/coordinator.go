@@ -28,20 +28,30 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 	if cfg.Name == "" {
 		cfg.Name = "backchannel-coordinator"
 	}
+	// What is missing is read from the store while the queue is set up.
+	var (
+		pending []tournament.Job
+		perr    error
+		read    = make(chan struct{})
+	)
+	go func() {
+		defer close(read)
+		pending, perr = tournament.Pending(ctx, t, st)
+	}()
 	cn, err := connect(ctx, &cfg, jetstream.WithPublishAsyncTimeout(publishTimeout))
+	<-read
 	if err != nil {
 		return tournament.Progress{}, err
 	}
 	defer cn.close()
+	if perr != nil {
+		return tournament.Progress{}, perr
+	}
 	if o.Batch <= 0 {
 		o.Batch = 256
 	}
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = 250 * time.Millisecond
-	}
-	pending, err := tournament.Pending(ctx, t, st)
-	if err != nil {
-		return tournament.Progress{}, err
 	}
 	pg := tournament.Progress{Total: len(t.Jobs), Done: len(t.Jobs) - len(pending), Skipped: len(t.Jobs) - len(pending), Started: time.Now()}
 	if o.Progress != nil {

@@ -73,9 +73,9 @@ type Store interface {
 	// stored is skipped, not overwritten. It returns how many were new.
 	// On error nothing of the batch is stored.
 	Put(ctx context.Context, rs []Result) (int, error)
-	// PutScenario records a scenario's reference figures; a second call with
-	// the same Key is a no-op.
-	PutScenario(ctx context.Context, s Scenario) error
+	// PutScenarios records scenarios' reference figures in one
+	// transaction; a scenario whose Key is already recorded is skipped.
+	PutScenarios(ctx context.Context, ss []Scenario) error
 	// Done returns the ids of every stored job.
 	Done(ctx context.Context) (map[string]struct{}, error)
 	// Scan calls fn for every stored result of plan (every plan if plan is

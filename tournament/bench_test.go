@@ -46,7 +46,7 @@ func (d *discard) Put(_ context.Context, rs []store.Result) (int, error) {
 	}
 	return n, nil
 }
-func (d *discard) PutScenario(context.Context, store.Scenario) error { return nil }
+func (d *discard) PutScenarios(context.Context, []store.Scenario) error { return nil }
 func (d *discard) Done(context.Context) (map[string]struct{}, error) {
 	return map[string]struct{}{}, nil
 }

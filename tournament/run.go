@@ -55,10 +55,12 @@ func (o *Options) defaults() {
 // Pending records t's scenarios in st and returns the jobs of t that st has
 // no result for yet, in plan order.
 func Pending(ctx context.Context, t *Tournament, st store.Store) ([]Job, error) {
+	var infos []store.Scenario
 	for _, p := range sortedPrepared(t) {
-		if err := st.PutScenario(ctx, p.Info); err != nil {
-			return nil, err
-		}
+		infos = append(infos, p.Info)
+	}
+	if err := st.PutScenarios(ctx, infos); err != nil {
+		return nil, err
 	}
 	done, err := st.Done(ctx)
 	if err != nil {

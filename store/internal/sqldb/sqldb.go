@@ -146,21 +146,33 @@ func (s *DB) Put(ctx context.Context, rs []store.Result) (int, error) {
 	return n, nil
 }
 
-// PutScenario records a scenario's reference figures once.
-func (s *DB) PutScenario(ctx context.Context, sc store.Scenario) error {
-	var nash any
-	if sc.Nash != nil {
-		nash = mustJSON(sc.Nash)
+// PutScenarios records scenarios' reference figures once, in one
+// transaction.
+func (s *DB) PutScenarios(ctx context.Context, ss []store.Scenario) error {
+	if len(ss) == 0 {
+		return nil
 	}
-	var fr any
-	if sc.Frontier != nil {
-		fr = mustJSON(sc.Frontier)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
 	}
+	defer tx.Rollback()
 	q := fmt.Sprintf("INSERT INTO scenarios (key, id, roles, reservations, frontier, nash) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING",
 		s.ph(1), s.ph(2), s.ph(3), s.ph(4), s.ph(5), s.ph(6))
-	_, err := s.db.ExecContext(ctx, q, sc.Key, sc.ID, mustJSON(sc.Roles), mustJSON(finite(sc.Reservations)), fr, nash)
-	if err != nil {
-		return fmt.Errorf("store: insert scenario %q: %w", sc.ID, err)
+	for _, sc := range ss {
+		var nash, fr any
+		if sc.Nash != nil {
+			nash = mustJSON(sc.Nash)
+		}
+		if sc.Frontier != nil {
+			fr = mustJSON(sc.Frontier)
+		}
+		if _, err := tx.ExecContext(ctx, q, sc.Key, sc.ID, mustJSON(sc.Roles), mustJSON(finite(sc.Reservations)), fr, nash); err != nil {
+			return fmt.Errorf("store: insert scenario %q: %w", sc.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit scenarios: %w", err)
 	}
 	return nil
 }

@@ -145,13 +145,17 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		s := open(t)
 		sc := store.Scenario{Key: "k1", ID: "small", Roles: []string{"buyer", "seller"}, Reservations: []float64{0.3, 0.25},
 			Frontier: [][]float64{{0.2, 0.9}, {0.6, 0.6}, {0.9, 0.1}}, Nash: []float64{0.6, 0.6}}
+		other := store.Scenario{Key: "k2", ID: "other", Roles: []string{"a", "b", "c"}, Reservations: []float64{0, 0.1, 0.2}}
 		for range 2 {
-			if err := s.PutScenario(ctx, sc); err != nil {
+			if err := s.PutScenarios(ctx, []store.Scenario{sc, other}); err != nil {
 				t.Fatal(err)
 			}
 		}
+		if err := s.PutScenarios(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
 		got, err := s.Scenarios(ctx)
-		if err != nil || len(got) != 1 || !reflect.DeepEqual(got["k1"], sc) {
+		if err != nil || len(got) != 2 || !reflect.DeepEqual(got["k1"], sc) || !reflect.DeepEqual(got["k2"], other) {
 			t.Fatalf("Scenarios: %+v, %v", got, err)
 		}
 	})
