@@ -75,26 +75,18 @@ func (d *dec) fail(what string) {
 	}
 }
 
-func (d *dec) uint(field string) uint64 {
+// at names the field being read and reports whether reading goes on.
+func (d *dec) at(field string) bool {
 	d.field = field
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.fail("bad uvarint")
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
+	return d.err == nil
 }
 
-func (d *dec) int(field string) int64 {
-	d.field = field
-	if d.err != nil {
+// varint reads one varint or uvarint with read.
+func varint[T int64 | uint64](d *dec, field string, read func([]byte) (T, int)) T {
+	if !d.at(field) {
 		return 0
 	}
-	v, n := binary.Varint(d.b)
+	v, n := read(d.b)
 	if n <= 0 {
 		d.fail("bad varint")
 		return 0
@@ -102,6 +94,9 @@ func (d *dec) int(field string) int64 {
 	d.b = d.b[n:]
 	return v
 }
+
+func (d *dec) uint(field string) uint64 { return varint(d, field, binary.Uvarint) }
+func (d *dec) int(field string) int64   { return varint(d, field, binary.Varint) }
 
 // count reads a length or count; each item takes at least one byte, so a
 // count beyond the bytes left is malformed (and never allocated).
@@ -135,8 +130,7 @@ func (d *dec) bytes(field string) []byte {
 }
 
 func (d *dec) float(field string) float64 {
-	d.field = field
-	if d.err != nil {
+	if !d.at(field) {
 		return 0
 	}
 	if len(d.b) < 8 {
@@ -149,8 +143,7 @@ func (d *dec) float(field string) float64 {
 }
 
 func (d *dec) bool(field string) bool {
-	d.field = field
-	if d.err != nil {
+	if !d.at(field) {
 		return false
 	}
 	if len(d.b) < 1 || d.b[0] > 1 {
