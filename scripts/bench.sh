@@ -28,4 +28,7 @@ run store-sqlite ./store/sqlite  'Put'
 if [ -n "${BACKCHANNEL_TEST_POSTGRES:-}" ]; then
   run store-postgres ./store/postgres 'Put'
 fi
-run nats        ./distributed    '.'                  -benchtime 1x
+run wire        ./distributed    'Wire'
+# NATS and local runs alternate within each count; compare them in pairs
+# (docs/distributed.md), as consecutive runs on a shared machine move a lot.
+run nats        ./distributed    'NATS'               -benchtime 1x
