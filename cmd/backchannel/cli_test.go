@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/urfave/cli/v3"
+
 	"github.com/backchannel/backchannel/internal/corpus"
 )
 
@@ -395,5 +397,40 @@ func TestHugeScenario(t *testing.T) {
 	}
 	if r.Fault != nil || r.Status != "agreement" {
 		t.Errorf("run on 10^30 outcomes: status %s, fault %v", r.Status, r.Fault)
+	}
+}
+
+// TestHelpEverywhere runs --help on every command and subcommand: each
+// exits 0, shows its usage line, and no flag's default is stated twice.
+func TestHelpEverywhere(t *testing.T) {
+	var paths [][]string
+	var walk func(prefix []string, cs []*cli.Command)
+	walk = func(prefix []string, cs []*cli.Command) {
+		for _, c := range cs {
+			if c.Name == "help" {
+				continue
+			}
+			p := append(append([]string{}, prefix...), c.Name)
+			paths = append(paths, p)
+			walk(p, c.Commands)
+		}
+	}
+	walk(nil, newApp().Commands)
+	if len(paths) < 15 {
+		t.Fatalf("only %d commands found: %v", len(paths), paths)
+	}
+	paths = append(paths, nil) // the top level
+	for _, p := range paths {
+		out, stderr, code := runCLI(t, "", append(p, "--help")...)
+		name := strings.Join(append([]string{"backchannel"}, p...), " ")
+		if code != 0 || !strings.Contains(out, "USAGE:") || !strings.Contains(out, name) {
+			t.Errorf("%s --help: exit %d, stdout %q, stderr %q", name, code, out, stderr)
+			continue
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Count(line, "(default") > 1 {
+				t.Errorf("%s --help states a default twice: %q", name, strings.TrimSpace(line))
+			}
+		}
 	}
 }

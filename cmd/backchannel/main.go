@@ -1,6 +1,6 @@
 // Command backchannel is the negotiation engine and workbench for indirect
-// talks: run negotiations, analyse scenarios, compare protocols, run
-// tournaments, and serve sessions to people and remote agents.
+// talks: run negotiations, analyse scenarios, compare protocols and run
+// tournaments (locally or over NATS), and keep signed records.
 //
 // Each subcommand lives in its own file of this package and registers itself
 // with register; main only wires them.
@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -35,6 +36,9 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 
 func newApp() *cli.Command {
 	slices.SortFunc(commands, func(a, b *cli.Command) int { return strings.Compare(a.Name, b.Name) })
+	for _, c := range commands {
+		hideOwnDefaults(c)
+	}
 	return &cli.Command{
 		Name:  "backchannel",
 		Usage: "negotiation engine and workbench for indirect talks",
@@ -45,6 +49,26 @@ func newApp() *cli.Command {
 			"scenario, commands use the embedded Iran–US scenario.",
 		Commands:              commands,
 		EnableShellCompletion: true,
+	}
+}
+
+// hideOwnDefaults hides urfave/cli's "(default: 0)" on the flags of c and
+// its subcommands whose usage already says what the default is (a zero
+// value there means "not given": the real default depends on the scenario,
+// the plan or the machine).
+func hideOwnDefaults(c *cli.Command) {
+	for _, f := range c.Flags {
+		v := reflect.ValueOf(f)
+		if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+			continue
+		}
+		usage, hide := v.Elem().FieldByName("Usage"), v.Elem().FieldByName("HideDefault")
+		if usage.Kind() == reflect.String && strings.Contains(usage.String(), "(default") && hide.Kind() == reflect.Bool && hide.CanSet() {
+			hide.SetBool(true)
+		}
+	}
+	for _, sub := range c.Commands {
+		hideOwnDefaults(sub)
 	}
 }
 
