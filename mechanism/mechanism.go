@@ -174,7 +174,10 @@ type Result struct {
 type Deadline struct {
 	Rounds int
 	Time   time.Duration
-	// MoveTime bounds a single answer (0: unbounded).
+	// MoveTime bounds a single answer (0: unbounded). The simulator enforces
+	// it while the party thinks, to 1/32 of it: a move longer than 17/16 of
+	// MoveTime always loses, and the party loses as soon as the limit is
+	// seen to pass, without waiting for its answer.
 	MoveTime time.Duration
 }
 

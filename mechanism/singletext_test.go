@@ -76,7 +76,7 @@ func TestFaultsAreAttributed(t *testing.T) {
 				time.Sleep(300 * time.Millisecond)
 				return good
 			}),
-			mechanism.Deadline{Rounds: 20, MoveTime: 20 * time.Millisecond}, mechanism.MediatorRole, "no answer within"},
+			mechanism.Deadline{Rounds: 20, MoveTime: 20 * time.Millisecond}, mechanism.MediatorRole, "move took longer than 20ms"},
 		{"mediator init error", func() mechanism.Mechanism { return mechanism.NewArbitration() }, voters(),
 			opaque{&mediator.Arbitrator{}}, dl, mechanism.MediatorRole, "confidential access"},
 		{"party wrong vote", func() mechanism.Mechanism { return mechanism.NewSingleText() },

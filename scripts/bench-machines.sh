@@ -13,6 +13,7 @@
 #
 #   scripts/bench-machines.sh            # 9 counts
 #   COUNT=15 scripts/bench-machines.sh
+#   REPS=9 scripts/bench-machines.sh     # a 3× longer plan (6,480 negotiations)
 #
 # Needs: Linux with taskset and at least 2 cores. The plan: the nine
 # strategies in every ordered pairing on the 10 fixtures of
@@ -50,7 +51,7 @@ taskset -c 0 "$tmp/backchannel" worker --nats "$url" --jobs 1 --quiet 2>"$tmp/wo
 
 scenarios="$(ls tournament/testdata/bench/bench*.yaml | paste -sd, -)"
 plan=(--strategies boulware,conceder,frequency,hardliner,linear,micro,random,tft-absolute,tft-relative
-  --scenarios "$scenarios" --repetitions 3 --deadline-rounds 1000 --quiet)
+  --scenarios "$scenarios" --repetitions "${REPS:-3}" --deadline-rounds 1000 --quiet)
 
 secs() { # wall seconds of a command
   local t0 t1

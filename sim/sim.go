@@ -160,15 +160,16 @@ func (pr *progress) takeOver(m mechanism.Mechanism, reason string) mechanism.Res
 func loop(c *Config, pr *progress) {
 	m := c.Mechanism
 	clock := m.Clock()
-	// The clock is read once per move, after it (a monotonic read; reading
-	// it before and after each move, as wall time, took a quarter of a
-	// tournament's CPU): the end of one move is the start of the next, so a
+	// With a time deadline the clock is read once per move, after it (a
+	// monotonic read): the end of one move is the start of the next, so a
 	// move's time also holds the mechanism's bookkeeping before it
-	// (sub-microsecond), and the time deadline is checked as of the end of
-	// the previous move.
+	// (sub-microsecond), and the deadline is checked as of the end of the
+	// previous move. A move-time limit alone needs no clock here: the
+	// watchdog enforces it (see watch), as reading the clock at every move
+	// took a fifth of a tournament's CPU.
 	var start time.Time
 	var last time.Duration // since start, at the end of the last move
-	timed := c.Deadline.Time > 0 || c.Deadline.MoveTime > 0
+	timed := c.Deadline.Time > 0
 	if timed {
 		start = time.Now()
 	}
@@ -239,13 +240,23 @@ func watch(ctx context.Context, c *Config) (mechanism.Result, error) {
 		defer close(done)
 		loop(c, pr)
 	}()
-	limit := c.Deadline.MoveTime
-	if c.Deadline.Time > 0 && (limit <= 0 || c.Deadline.Time < limit) {
-		limit = c.Deadline.Time
-	}
+	// A move-time limit is enforced here, to a resolution of 1/32 of it:
+	// the ticker notes when it first sees each value of the loop's step
+	// counter, which does not change while a party is thinking, and fails
+	// the party asked once the same value has been seen for the limit. A
+	// move longer than 17/16 of the limit always loses; one a little over
+	// the limit may finish first. Without one, a party that has not
+	// answered for twice the time deadline (plus 100 ms) is given up on.
+	moveLimit := c.Deadline.MoveTime
+	stall := c.Deadline.Time
 	var tick <-chan time.Time
-	if limit > 0 {
-		t := time.NewTicker(max(limit/4, time.Millisecond))
+	switch {
+	case moveLimit > 0:
+		t := time.NewTicker(max(moveLimit/32, time.Millisecond))
+		defer t.Stop()
+		tick = t.C
+	case stall > 0:
+		t := time.NewTicker(max(stall/4, time.Millisecond))
 		defer t.Stop()
 		tick = t.C
 	}
@@ -262,11 +273,15 @@ func watch(ctx context.Context, c *Config) (mechanism.Result, error) {
 				last, lastAt = s, now
 				continue
 			}
-			if now.Sub(lastAt) > 2*limit+100*time.Millisecond {
-				// The party is stuck in a call: its goroutine is abandoned and
-				// never touches the mechanism again. Neither the mechanism nor
-				// the parties may be reused after this.
-				return pr.takeOver(m, fmt.Sprintf("no answer within %v", limit)), nil
+			// The party is slow or stuck in a call: its goroutine is
+			// abandoned and never touches the mechanism again (a slow one
+			// sees that when it returns). Neither the mechanism nor the
+			// parties may be reused after this.
+			switch {
+			case moveLimit > 0 && now.Sub(lastAt) >= moveLimit:
+				return pr.takeOver(m, fmt.Sprintf("move took longer than %v, the limit", moveLimit)), nil
+			case moveLimit <= 0 && now.Sub(lastAt) > 2*stall+100*time.Millisecond:
+				return pr.takeOver(m, fmt.Sprintf("no answer within %v", stall)), nil
 			}
 		}
 	}

@@ -71,6 +71,7 @@ func TestSAOOutcomes(t *testing.T) {
 		a, b       func(*mechanism.Clock, *mechanism.Request) mechanism.Answer
 		rounds     int
 		moveTime   time.Duration
+		time       time.Duration // time deadline
 		status     mechanism.Status
 		faultParty int
 		reason     string
@@ -95,13 +96,24 @@ func TestSAOOutcomes(t *testing.T) {
 		}, rounds: 5, moveTime: 5 * time.Millisecond, status: mechanism.Failed, faultParty: 1, reason: "move took"},
 		{name: "hang", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
 			select {} // never returns
-		}, rounds: 5, moveTime: 10 * time.Millisecond, status: mechanism.Failed, faultParty: 1, reason: "no answer within"},
+		}, rounds: 5, moveTime: 10 * time.Millisecond, status: mechanism.Failed, faultParty: 1, reason: "move took longer than 10ms"},
+		{name: "slow, time deadline too", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+			time.Sleep(20 * time.Millisecond)
+			return mechanism.Answer{Kind: mechanism.Reject}
+		}, rounds: 5, moveTime: 5 * time.Millisecond, time: time.Minute, status: mechanism.Failed, faultParty: 1, reason: "move took"},
+		{name: "time deadline", a: proposeB, b: func(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+			time.Sleep(time.Millisecond)
+			return proposeB(c, r)
+		}, rounds: 1 << 30, time: 30 * time.Millisecond, status: mechanism.NoAgreement, reason: "deadline (time)"},
+		{name: "hang, time deadline only", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+			select {} // never returns
+		}, rounds: 5, time: 10 * time.Millisecond, status: mechanism.Failed, faultParty: 1, reason: "no answer within 10ms"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := &sim.Config{Mechanism: mechanism.NewSAO(), Space: sp, Profiles: ps,
 				Parties:  []mechanism.Party{&scripted{tc.a}, &scripted{tc.b}},
-				Deadline: mechanism.Deadline{Rounds: tc.rounds, MoveTime: tc.moveTime}}
+				Deadline: mechanism.Deadline{Rounds: tc.rounds, MoveTime: tc.moveTime, Time: tc.time}}
 			res, err := sim.Run(context.Background(), cfg)
 			if err != nil {
 				t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -72,16 +73,36 @@ func hideOwnDefaults(c *cli.Command) {
 	}
 }
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run runs the command line and returns the exit code.
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// BACKCHANNEL_CPUPROFILE=FILE writes a CPU profile of the whole command
+	// (for 'go tool pprof'), e.g. of a worker until it is interrupted.
+	if path := os.Getenv("BACKCHANNEL_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "backchannel: BACKCHANNEL_CPUPROFILE:", err)
+			return 1
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
 	if err := newApp().Run(ctx, os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "backchannel:", err)
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(os.Stderr, "Run 'backchannel --help' or 'backchannel COMMAND --help' for usage.")
-			os.Exit(2)
+			return 2
 		}
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
