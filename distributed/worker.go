@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -140,6 +141,7 @@ type puller struct {
 
 	n, fixed int           // runners; WorkerOptions.Prefetch
 	taken    int           // jobs fetched or asked for and not yet run (under mu)
+	running  atomic.Int32  // jobs being run
 	mean     time.Duration // moving mean of the jobs' run time (under mu)
 	freed    chan struct{} // signalled when a job has run
 
@@ -289,6 +291,7 @@ func (w *puller) run(ctx context.Context) {
 			return
 		case q := <-w.queue:
 			start := time.Now()
+			w.running.Add(1)
 			w.handle(ctx, q.m, q.job)
 			w.ran(time.Since(start))
 			// Let the fetching, publishing and NATS client goroutines run
@@ -309,6 +312,7 @@ func (w *puller) handle(ctx context.Context, m jetstream.Msg, j *tournament.Job)
 		w.o.Started(j)
 	}
 	r, err := w.x.Run(ctx, j)
+	w.running.Add(-1)
 	if err != nil { // e.g. scenario not fetchable yet, or cancelled
 		w.giveBack(m)
 		return
@@ -321,7 +325,8 @@ func (w *puller) handle(ctx context.Context, m jetstream.Msg, j *tournament.Job)
 // groupMax of them, groupBytes encoded) and sends them in one message, so
 // that the results stream stores, delivers and acknowledges one message
 // per group instead of one per job. The wait delays only a job's
-// acknowledgement, never the next job.
+// acknowledgement, never the next job; a worker with nothing running or
+// queued sends its group at once (the end of a tournament, long jobs).
 const (
 	groupMax    = 64
 	groupBytes  = 256 << 10
@@ -371,7 +376,7 @@ func (w *puller) publish() {
 			}
 			data = appendGroupResult(data, &f.result)
 			g.ms, g.jobs = append(g.ms, f.m), append(g.jobs, f.job)
-			if len(g.ms) >= groupMax || len(data) >= groupBytes {
+			if len(g.ms) >= groupMax || len(data) >= groupBytes || (len(w.queue) == 0 && w.running.Load() == 0) {
 				flush()
 			}
 		case <-timer.C:
