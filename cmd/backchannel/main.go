@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"reflect"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"syscall"
@@ -92,6 +93,21 @@ func run() int {
 		}
 		defer func() {
 			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
+	// BACKCHANNEL_TRACE=FILE writes an execution trace ('go tool trace').
+	if path := os.Getenv("BACKCHANNEL_TRACE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "backchannel: BACKCHANNEL_TRACE:", err)
+			return 1
+		}
+		defer func() {
+			trace.Stop()
 			f.Close()
 		}()
 	}
