@@ -58,10 +58,7 @@ func (m *Arbitration) Apply(a Answer) error {
 	case Vote:
 		switch a.Kind {
 		case Accept, Reject:
-			if a.Kind == Accept {
-				m.yes++
-			}
-			if !m.ballot(p, a.Kind) {
+			if !m.tally(p, a.Kind, &m.yes) {
 				m.req = Request{Party: p + 1, Kind: Vote, Offer: m.award, From: MediatorRole}
 				return nil
 			}

@@ -222,6 +222,15 @@ func (m *core) show(party int, kind string, o outcome.Outcome, note string, to [
 // ballot records party p's answer k to the text put to the parties, shows it
 // to p and the mediator only, and reports whether p was the last to answer.
 // It is small enough to inline.
+// tally records p's vote k, counting an acceptance in yes, and reports
+// whether p was the last to vote.
+func (m *core) tally(p int, k AnswerKind, yes *int) (last bool) {
+	if k == Accept {
+		*yes++
+	}
+	return m.ballot(p, k)
+}
+
 func (m *core) ballot(p int, k AnswerKind) (last bool) {
 	m.answers[p] = k
 	if m.obs != nil {

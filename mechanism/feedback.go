@@ -134,10 +134,7 @@ func (m *Feedback) Apply(a Answer) error {
 	case Vote:
 		switch a.Kind {
 		case Accept, Reject:
-			if a.Kind == Accept {
-				m.yes++
-			}
-			if !m.ballot(p, a.Kind) {
+			if !m.tally(p, a.Kind, &m.yes) {
 				m.askParty(p + 1)
 				return nil
 			}

@@ -110,10 +110,7 @@ func (m *SingleText) Apply(a Answer) error {
 	case Vote:
 		switch a.Kind {
 		case Accept, Reject:
-			if a.Kind == Accept {
-				m.accepts++
-			}
-			if !m.ballot(p, a.Kind) {
+			if !m.tally(p, a.Kind, &m.accepts) {
 				m.askParty(p + 1)
 				return nil
 			}
