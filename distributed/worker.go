@@ -38,8 +38,9 @@ type WorkerOptions struct {
 }
 
 // publishWindow bounds the result messages (groups of results) a worker
-// has published and the stream has not yet confirmed; publishTimeout is how long it waits for one
-// confirmation before it gives the job back to the queue.
+// has published and the stream has not yet confirmed; publishTimeout is how
+// long it waits for one confirmation before it gives the jobs back to the
+// queue.
 const (
 	publishWindow  = 256
 	publishTimeout = 30 * time.Second
@@ -52,12 +53,13 @@ const (
 // in groups (the results of the jobs finished within 5 ms, up to 64, in one
 // message; at most 256 messages unconfirmed). A job is acknowledged only
 // after the results stream has confirmed storing its result; the
-// acknowledgements of the results confirmed together leave in one write. Every AckWait/3 it tells
-// the server it is still working on every job it holds, running or waiting,
-// so that only a dead or stalled worker's jobs are redelivered. On ctx's
-// end it gives back the jobs it has not finished and waits (up to 30 s)
-// for the confirmations of the results already sent. It returns nil when
-// ctx is cancelled and an error if it cannot reach the queue.
+// acknowledgements of the results confirmed together leave in one write.
+// Every AckWait/3 it tells the server it is still working on every job it
+// holds, running or waiting, so that only a dead or stalled worker's jobs
+// are redelivered. On ctx's end it gives back the jobs it has not finished
+// and waits (up to 30 s) for the confirmations of the results already
+// sent. It returns nil when ctx is cancelled and an error if it cannot
+// reach the queue.
 func Work(ctx context.Context, cfg Config, o WorkerOptions) error {
 	if cfg.Name == "" {
 		h, _ := os.Hostname()
