@@ -147,13 +147,24 @@ func (pr *progress) unlock() {
 // takeOver stops the loop and returns the result with a fault for the party
 // now asked, unless the negotiation ended meanwhile.
 func (pr *progress) takeOver(m mechanism.Mechanism, reason string) mechanism.Result {
+	r, _ := pr.takeOverAt(m, reason, -1)
+	return r
+}
+
+// takeOverAt is takeOver if the loop is still at step (any step if step is
+// negative); otherwise the party answered meanwhile, and it reports false
+// and leaves the loop alone.
+func (pr *progress) takeOverAt(m mechanism.Mechanism, reason string, step int64) (mechanism.Result, bool) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
+	if step >= 0 && pr.steps.Load() != step {
+		return mechanism.Result{}, false
+	}
 	pr.stop = true
 	if !m.Done() {
 		m.Fail(reason)
 	}
-	return m.Result()
+	return m.Result(), true
 }
 
 // loop drives the mechanism to its end. A panic in a party becomes its fault.
@@ -245,8 +256,8 @@ func watch(ctx context.Context, c *Config) (mechanism.Result, error) {
 	// counter, which does not change while a party is thinking, and fails
 	// the party asked once the same value has been seen for the limit. A
 	// move longer than 17/16 of the limit always loses; one a little over
-	// the limit may finish first. Without one, a party that has not
-	// answered for twice the time deadline (plus 100 ms) is given up on.
+	// the limit may finish first. With a time deadline, a party that has not
+	// answered for twice it (plus 100 ms) is given up on.
 	moveLimit := c.Deadline.MoveTime
 	stall := c.Deadline.Time
 	var tick <-chan time.Time
@@ -277,11 +288,19 @@ func watch(ctx context.Context, c *Config) (mechanism.Result, error) {
 			// abandoned and never touches the mechanism again (a slow one
 			// sees that when it returns). Neither the mechanism nor the
 			// parties may be reused after this.
+			reason := ""
 			switch {
 			case moveLimit > 0 && now.Sub(lastAt) >= moveLimit:
-				return pr.takeOver(m, fmt.Sprintf("move took longer than %v, the limit", moveLimit)), nil
-			case moveLimit <= 0 && now.Sub(lastAt) > 2*stall+100*time.Millisecond:
-				return pr.takeOver(m, fmt.Sprintf("no answer within %v", stall)), nil
+				reason = fmt.Sprintf("move took longer than %v, the limit", moveLimit)
+			case stall > 0 && now.Sub(lastAt) > 2*stall+100*time.Millisecond:
+				reason = fmt.Sprintf("no answer within %v", stall)
+			default:
+				continue
+			}
+			// The step is checked again under the lock: a party that answers
+			// just now is not blamed, nor the next party for its lateness.
+			if r, ok := pr.takeOverAt(m, reason, s); ok {
+				return r, nil
 			}
 		}
 	}
