@@ -177,13 +177,19 @@ func (w *puller) limit() int {
 	return w.n + waiting
 }
 
-// ran records that a job has run for d.
+// ran records that a job has run for d. The mean follows shorter jobs
+// quickly and longer ones slowly: the first job of each scenario also
+// fetches and prepares it, and a mean stuck on that kept the backlog
+// small for the first dozen jobs, so the runner waited for each fetch.
 func (w *puller) ran(d time.Duration) {
 	w.mu.Lock()
 	w.taken--
-	if w.mean == 0 {
+	switch {
+	case w.mean == 0:
 		w.mean = d
-	} else {
+	case d < w.mean:
+		w.mean += (d - w.mean) / 2
+	default:
 		w.mean += (d - w.mean) / 8
 	}
 	w.mu.Unlock()
