@@ -16,6 +16,29 @@ import (
 	"github.com/backchannel/backchannel/tournament"
 )
 
+// A Coordinator runs tournaments over the queue it is connected to; Dial
+// makes one.
+type Coordinator struct {
+	cfg Config
+	cn  *conn
+}
+
+// Dial connects to the queue at cfg.URL and makes sure its streams and
+// scenario bucket exist. Close the Coordinator when done.
+func Dial(ctx context.Context, cfg Config) (*Coordinator, error) {
+	if cfg.Name == "" {
+		cfg.Name = "backchannel-coordinator"
+	}
+	cn, err := connect(ctx, &cfg, jetstream.WithPublishAsyncTimeout(publishTimeout))
+	if err != nil {
+		return nil, err
+	}
+	return &Coordinator{cfg: cfg, cn: cn}, nil
+}
+
+// Close disconnects from the queue.
+func (c *Coordinator) Close() { c.cn.close() }
+
 // Coordinate runs t on remote workers: it publishes every job st has no
 // result for, stores the results as they come back, and returns when every
 // job of t has a stored result (or ctx ends). Like tournament.Run it can be
@@ -23,12 +46,9 @@ import (
 // missing. o.Workers is ignored; o.Batch, o.FlushEvery and o.Progress are
 // used as there: results are committed in transactions of up to o.Batch,
 // at the latest o.FlushEvery after the oldest of them arrived, and at once
-// when a batch holds every result still missing.
+// when a batch holds every result still missing. It is Dial, Run and Close,
+// with the store read while it connects.
 func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st store.Store, o tournament.Options) (tournament.Progress, error) {
-	if cfg.Name == "" {
-		cfg.Name = "backchannel-coordinator"
-	}
-	// What is missing is read from the store while the queue is set up.
 	var (
 		pending []tournament.Job
 		perr    error
@@ -38,15 +58,29 @@ func Coordinate(ctx context.Context, cfg Config, t *tournament.Tournament, st st
 		defer close(read)
 		pending, perr = tournament.Pending(ctx, t, st)
 	}()
-	cn, err := connect(ctx, &cfg, jetstream.WithPublishAsyncTimeout(publishTimeout))
+	c, err := Dial(ctx, cfg)
 	<-read
 	if err != nil {
 		return tournament.Progress{}, err
 	}
-	defer cn.close()
+	defer c.Close()
 	if perr != nil {
 		return tournament.Progress{}, perr
 	}
+	return c.run(ctx, t, st, o, pending)
+}
+
+// Run runs t as Coordinate does, over c's connection.
+func (c *Coordinator) Run(ctx context.Context, t *tournament.Tournament, st store.Store, o tournament.Options) (tournament.Progress, error) {
+	pending, err := tournament.Pending(ctx, t, st)
+	if err != nil {
+		return tournament.Progress{}, err
+	}
+	return c.run(ctx, t, st, o, pending)
+}
+
+func (c *Coordinator) run(ctx context.Context, t *tournament.Tournament, st store.Store, o tournament.Options, pending []tournament.Job) (tournament.Progress, error) {
+	cn, cfg := c.cn, c.cfg
 	if o.Batch <= 0 {
 		o.Batch = 256
 	}

@@ -175,6 +175,20 @@ func tournamentRun(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
+	// With --nats, connect to the queue while the plan compiles.
+	var dialed chan dialResult
+	if u := cmd.String("nats"); u != "" {
+		dialed = make(chan dialResult, 1)
+		go func() {
+			c, err := distributed.Dial(ctx, distributed.Config{URL: u, AckWait: cmd.Duration("ack-wait")})
+			dialed <- dialResult{c, err}
+		}()
+		defer func() {
+			if r := <-dialed; r.c != nil {
+				r.c.Close()
+			}
+		}()
+	}
 	env := tournamentEnv()
 	t, err := tournament.Compile(ctx, env, plan)
 	if err != nil {
@@ -200,8 +214,14 @@ func tournamentRun(ctx context.Context, cmd *cli.Command) error {
 			t.ID, thousands(int64(len(t.Jobs))), len(t.Plan.Strategies), len(t.Scenarios), len(t.Plan.Protocols), t.Plan.Repetitions, cmd.String("db"))
 	}
 	var pg tournament.Progress
-	if u := cmd.String("nats"); u != "" {
-		pg, err = distributed.Coordinate(ctx, distributed.Config{URL: u, AckWait: cmd.Duration("ack-wait")}, t, st, opts)
+	if dialed != nil {
+		r := <-dialed
+		dialed <- r // for the deferred Close
+		if r.err != nil {
+			pr.finish(false)
+			return r.err
+		}
+		pg, err = r.c.Run(ctx, t, st, opts)
 	} else {
 		pg, err = tournament.Run(ctx, t, st, env, opts)
 	}
@@ -217,6 +237,12 @@ func tournamentRun(ctx context.Context, cmd *cli.Command) error {
 			thousands(int64(pg.Done)), thousands(int64(ran)), pg.Skipped, pg.Failed, el.Round(time.Millisecond), rate)
 	}
 	return nil
+}
+
+// dialResult is a connection to the queue, or why there is none.
+type dialResult struct {
+	c   *distributed.Coordinator
+	err error
 }
 
 // progress shows a bar with rate and ETA on a terminal and plain lines
