@@ -204,6 +204,16 @@ func loop(c *Config, pr *progress) {
 			return
 		}
 		req := m.Next()
+		// The clock is the mechanism's: it moves under the lock, as the
+		// watchdog reads it when it takes over.
+		if c.Deadline.Time > 0 {
+			if last >= c.Deadline.Time {
+				m.Expire()
+				pr.unlock()
+				return
+			}
+			clock.T = max(clock.T, float64(last)/float64(c.Deadline.Time))
+		}
 		pr.unlock()
 		var p mechanism.Party
 		if req.Party == mechanism.MediatorRole {
@@ -214,13 +224,6 @@ func loop(c *Config, pr *progress) {
 		if p == nil {
 			m.Fail("no party in this role")
 			return
-		}
-		if c.Deadline.Time > 0 {
-			if last >= c.Deadline.Time {
-				m.Expire()
-				return
-			}
-			clock.T = max(clock.T, float64(last)/float64(c.Deadline.Time))
 		}
 		a := p.Act(clock, req)
 		if pr.halted() {
