@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backchannel/backchannel/internal/racedetect"
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/outcome"
 )
@@ -137,6 +138,9 @@ func TestEveryEndKeepsTheContract(t *testing.T) {
 // TestMovesDoNotAllocate: a negotiation of 1,000 rounds allocates no more
 // than one of 10 in every protocol (a reused mechanism, no observer).
 func TestMovesDoNotAllocate(t *testing.T) {
+	if racedetect.Enabled {
+		t.Skip("allocation counts differ under the race detector; asserted in the plain test run")
+	}
 	sp, _ := small(t)
 	for _, p := range scripted {
 		m := p.mech()

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/backchannel/backchannel/internal/racedetect"
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/preference"
@@ -46,6 +47,9 @@ func started(tb testing.TB, name string) (*strategy.Agent, *outcome.Space, []*pr
 // TestSteadyStateAllocations checks that no strategy allocates per request
 // once started (Iran–US, enumerable space).
 func TestSteadyStateAllocations(t *testing.T) {
+	if racedetect.Enabled {
+		t.Skip("allocation counts differ under the race detector; asserted in the plain test run")
+	}
 	for _, name := range strategy.Names() {
 		a, sp, ps := started(t, name)
 		offers := opponentOffers(t, sp, ps[1], 64)
