@@ -91,14 +91,14 @@ func TestSAOOutcomes(t *testing.T) {
 			return mechanism.Answer{Kind: mechanism.Better}
 		}, b: proposeB, rounds: 5, status: mechanism.Failed, faultParty: 0, reason: "answered better"},
 		{name: "slow", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(60 * time.Millisecond)
 			return mechanism.Answer{Kind: mechanism.Reject}
 		}, rounds: 5, moveTime: 5 * time.Millisecond, status: mechanism.Failed, faultParty: 1, reason: "move took"},
 		{name: "hang", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
 			select {} // never returns
 		}, rounds: 5, moveTime: 10 * time.Millisecond, status: mechanism.Failed, faultParty: 1, reason: "move took longer than 10ms"},
 		{name: "slow, time deadline too", a: proposeB, b: func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(60 * time.Millisecond)
 			return mechanism.Answer{Kind: mechanism.Reject}
 		}, rounds: 5, moveTime: 5 * time.Millisecond, time: time.Minute, status: mechanism.Failed, faultParty: 1, reason: "move took"},
 		{name: "time deadline", a: proposeB, b: func(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
