@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"reflect"
@@ -81,33 +82,30 @@ func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// BACKCHANNEL_CPUPROFILE=FILE writes a CPU profile of the whole command
-	// (for 'go tool pprof'), e.g. of a worker until it is interrupted.
-	if path := os.Getenv("BACKCHANNEL_CPUPROFILE"); path != "" {
+	// (for 'go tool pprof'), e.g. of a worker until it is interrupted;
+	// BACKCHANNEL_TRACE=FILE an execution trace ('go tool trace').
+	for _, p := range []struct {
+		env   string
+		start func(io.Writer) error
+		stop  func()
+	}{
+		{"BACKCHANNEL_CPUPROFILE", pprof.StartCPUProfile, pprof.StopCPUProfile},
+		{"BACKCHANNEL_TRACE", trace.Start, trace.Stop},
+	} {
+		path := os.Getenv(p.env)
+		if path == "" {
+			continue
+		}
 		f, err := os.Create(path)
 		if err == nil {
-			err = pprof.StartCPUProfile(f)
+			err = p.start(f)
 		}
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "backchannel: BACKCHANNEL_CPUPROFILE:", err)
+			fmt.Fprintf(os.Stderr, "backchannel: %s: %v\n", p.env, err)
 			return 1
 		}
 		defer func() {
-			pprof.StopCPUProfile()
-			f.Close()
-		}()
-	}
-	// BACKCHANNEL_TRACE=FILE writes an execution trace ('go tool trace').
-	if path := os.Getenv("BACKCHANNEL_TRACE"); path != "" {
-		f, err := os.Create(path)
-		if err == nil {
-			err = trace.Start(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "backchannel: BACKCHANNEL_TRACE:", err)
-			return 1
-		}
-		defer func() {
-			trace.Stop()
+			p.stop()
 			f.Close()
 		}()
 	}
