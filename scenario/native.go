@@ -322,6 +322,27 @@ func (d *decoder) text(n *yaml.Node, path string) (string, bool) {
 }
 
 // id returns a non-empty identifier.
+// entry reads item i of the list named list: its fields (only known keys,
+// the required ones present) and its id, unique among those in seen (id →
+// line, updated). ok is false, with the problem recorded, otherwise.
+func (d *decoder) entry(n *yaml.Node, list string, i int, what string, seen map[string]int, known []string, required ...string) (map[string]pair, string, bool) {
+	path := index(list, i)
+	f, ok := d.fields(n, path, known...)
+	if !ok || !d.require(n, path, f, required...) {
+		return nil, "", false
+	}
+	id, ok := d.id(f["id"].v, join(path, "id"))
+	if !ok {
+		return nil, "", false
+	}
+	if first, dup := seen[id]; dup {
+		d.fail(f["id"].v, join(path, "id"), "%s %q appears twice (first at line %d)", what, id, first)
+		return nil, "", false
+	}
+	seen[id] = f["id"].v.Line
+	return f, id, true
+}
+
 func (d *decoder) id(n *yaml.Node, path string) (string, bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		d.fail(n, path, "want a name, got a %s", kindName(n))
@@ -679,21 +700,11 @@ func (d *decoder) issues(n *yaml.Node) ([]outcome.Issue, map[string]any) {
 	seen := map[string]int{}
 	total := 0
 	for i, in := range n.Content {
-		path := index("issues", i)
-		f, ok := d.fields(in, path, issueKeys...)
-		if !ok || !d.require(in, path, f, "id") {
-			continue
-		}
-		id, ok := d.id(f["id"].v, join(path, "id"))
+		f, id, ok := d.entry(in, "issues", i, "issue", seen, issueKeys, "id")
 		if !ok {
 			continue
 		}
-		if first, dup := seen[id]; dup {
-			d.fail(f["id"].v, join(path, "id"), "issue %q appears twice (first at line %d)", id, first)
-			continue
-		}
-		seen[id] = f["id"].v.Line
-		path = join("issues", id)
+		path := join("issues", id)
 		is := outcome.Issue{Name: id}
 		im := md.sub(id)
 		if p, has := f["name"]; has {
@@ -929,21 +940,11 @@ func (d *decoder) rules(n *yaml.Node, issues []outcome.Issue, md meta) []outcome
 	var out []outcome.Rule
 	seen := map[string]int{}
 	for i, rn := range n.Content {
-		path := index("constraints", i)
-		f, ok := d.fields(rn, path, ruleKeys...)
-		if !ok || !d.require(rn, path, f, "id", "then") {
-			continue
-		}
-		id, ok := d.id(f["id"].v, join(path, "id"))
+		f, id, ok := d.entry(rn, "constraints", i, "rule", seen, ruleKeys, "id", "then")
 		if !ok {
 			continue
 		}
-		if first, dup := seen[id]; dup {
-			d.fail(f["id"].v, join(path, "id"), "rule %q appears twice (first at line %d)", id, first)
-			continue
-		}
-		seen[id] = f["id"].v.Line
-		path = join("constraints", id)
+		path := join("constraints", id)
 		r := outcome.Rule{Name: id}
 		if p, has := f["note"]; has {
 			r.Note, _ = d.text(p.v, join(path, "note"))
