@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -176,16 +177,17 @@ func tournamentRun(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	// With --nats, connect to the queue while the plan compiles.
-	var dialed chan dialResult
+	var dialed func() dialResult // waits for the connection
 	if u := cmd.String("nats"); u != "" {
-		dialed = make(chan dialResult, 1)
+		ch := make(chan dialResult, 1)
 		go func() {
 			c, err := distributed.Dial(ctx, distributed.Config{URL: u, AckWait: cmd.Duration("ack-wait")})
-			dialed <- dialResult{c, err}
+			ch <- dialResult{c, err}
 		}()
+		dialed = sync.OnceValue(func() dialResult { return <-ch })
 		defer func() {
-			if r := <-dialed; r.c != nil {
-				r.c.Close()
+			if c := dialed().c; c != nil {
+				c.Close()
 			}
 		}()
 	}
@@ -215,8 +217,7 @@ func tournamentRun(ctx context.Context, cmd *cli.Command) error {
 	}
 	var pg tournament.Progress
 	if dialed != nil {
-		r := <-dialed
-		dialed <- r // for the deferred Close
+		r := dialed()
 		if r.err != nil {
 			pr.finish(false)
 			return r.err
