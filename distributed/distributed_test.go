@@ -294,3 +294,33 @@ func TestCoordinatorResumes(t *testing.T) {
 		t.Fatalf("rerun into a fresh store: %+v, %v", pg, err)
 	}
 }
+
+// TestCLICoordinator runs 'backchannel tournament run --nats' (which
+// connects while it compiles the plan) against one 'backchannel worker'
+// process: the command ends once every job has a stored result, and run
+// again it finds nothing missing.
+func TestCLICoordinator(t *testing.T) {
+	url := startNATS(t)
+	bin := buildCLI(t)
+	startWorker(t, bin, url, "w1")
+	db := filepath.Join(t.TempDir(), "t.db")
+	args := []string{"tournament", "run", "--nats", url, "--strategies", "boulware,conceder,linear",
+		"--repetitions", "2", "--deadline-rounds", "50", "--db", db, "--quiet"}
+	for run := range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("run %d: %v\n%s", run+1, err, out)
+		}
+	}
+	st, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// 3 strategies → 6 ordered pairings × 2 repetitions on the embedded scenario.
+	if n, err := st.Count(context.Background()); err != nil || n != 12 {
+		t.Fatalf("%d results stored (%v), want 12", n, err)
+	}
+}
