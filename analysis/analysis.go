@@ -49,6 +49,10 @@ type Options struct {
 	// computing it); 0 means DefaultMaxPoints. Exceeding it gives an error
 	// wrapping ErrFrontierTooLarge.
 	MaxPoints int
+
+	// enumerate makes Analyze take its enumerating path even where the
+	// additive one applies (the tests compare the two).
+	enumerate bool
 }
 
 // Point is an outcome together with every party's utility of it, in party
@@ -109,6 +113,11 @@ type Report struct {
 	Opposition float64
 
 	sc scanner // what Distribution enumerates again
+
+	// distribution is Distribution's value when Analyze computed it on
+	// the way (hasDistribution).
+	distribution    float64
+	hasDistribution bool
 }
 
 // Analyze enumerates every outcome of sp and returns its analysis under the
@@ -120,8 +129,12 @@ type Report struct {
 // opts.MaxPoints, ctx.Err() if ctx is cancelled (checked every 65,536
 // outcomes), and an error naming the profile if a profile does not fit sp.
 //
-// Cost: memory O(frontier + candidates), never O(N). Two parties: two passes
-// over the N outcomes; the first records, in 4,096 cells of u₀, the best u₁
+// Cost: memory O(frontier + candidates), never O(N). Two linear-additive
+// parties over a space without rules or red lines (every GENIUS scenario):
+// the frontier's distinct vectors issue by issue, then one pass over the N
+// outcomes that also computes the ANL distribution, O(N·c) for c (one or
+// two) candidate nearest points per outcome (analyzeAdditive2). Other
+// two-party problems: two passes over the N outcomes; the first records, in 4,096 cells of u₀, the best u₁
 // of each cell, and the second keeps only the outcomes that no point of a
 // higher cell dominates; the few candidates are then reduced by a sort and
 // a sweep, O(c log c) (Kung, Luccio & Preparata 1975). More parties: one
@@ -158,6 +171,16 @@ func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Prof
 	sc := scanner{sp: sp, profiles: profiles, ignore: opts.IgnoreConstraints}
 	sc.redLines = !opts.IgnoreConstraints && anyRedLines(profiles)
 	r.sc = sc
+	if !opts.enumerate && additive2(sp, profiles) {
+		err := analyzeAdditive2(ctx, sp, profiles, maxPts, r)
+		if err == nil {
+			r.Solutions = Solve(r.Pareto, r.Reservation)
+			return r, nil
+		}
+		if !errors.Is(err, errNotAdditive) {
+			return nil, err
+		}
+	}
 	c := newCandidates(sp, n, maxPts)
 	bestOpp := math.Inf(1)
 	var grid *grid2

@@ -98,8 +98,13 @@ func nearest2(pareto []Point, u []float64) (float64, int) {
 // outcome is Pareto-optimal). It enumerates the space once more with the
 // report's profiles, which must not have changed since Analyze; it checks
 // ctx every 65,536 outcomes. NaN when no outcome is admissible. Cost
-// O(N·(log F + k)) for two parties, O(N·F·n) for more.
+// O(N·(log F + k)) for two parties, O(N·F·n) for more. When Analyze took
+// its two-party additive path, it computed the distribution in its one pass
+// (bit-identical to this enumeration) and Distribution returns it at once.
 func (r *Report) Distribution(ctx context.Context) (float64, error) {
+	if r.hasDistribution {
+		return r.distribution, nil
+	}
 	if r.sc.sp == nil {
 		return math.NaN(), errors.New("analysis: Distribution needs a report made by Analyze")
 	}
