@@ -54,9 +54,10 @@ func (s *spy) Act(_ *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
 
 // passing records every outcome the mediator put before the parties.
 type passing struct {
-	inner  mechanism.Party
-	passed []outcome.Outcome
-	setup  mechanism.Setup
+	inner    mechanism.Party
+	passed   []outcome.Outcome
+	setup    mechanism.Setup
+	requests []seen
 }
 
 func (p *passing) ConfidentialAccess() bool { return mediator.NeedsConfidential(p.inner) }
@@ -66,6 +67,7 @@ func (p *passing) Init(s *mechanism.Setup) error {
 }
 
 func (p *passing) Act(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+	p.requests = append(p.requests, copyRequest(c, r))
 	a := p.inner.Act(c, r)
 	switch {
 	case a.Kind == mechanism.Offer:

@@ -28,6 +28,8 @@ var scripted = []struct {
 	{"single-text", func() mechanism.Mechanism { return mechanism.NewSingleText() }, false, 3, 0},
 	{"feedback", func() mechanism.Mechanism { return mechanism.NewFeedback() }, false, 3, 0},
 	{"arbitration", func() mechanism.Mechanism { return mechanism.NewArbitration() }, false, 1, 0},
+	{"blind-bidding", func() mechanism.Mechanism { return mechanism.NewBlindBidding(0) }, false, 3, 0},
+	{"double-blind", func() mechanism.Mechanism { return mechanism.NewDoubleBlind() }, false, 3, 0},
 	{"sao+post-settlement", func() mechanism.Mechanism { return mechanism.NewPostSettlement(mechanism.NewSAO(), 1000) }, true, 3, 1000},
 }
 

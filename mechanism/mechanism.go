@@ -82,6 +82,13 @@ type Request struct {
 	// when no text has been put to the parties yet. Read-only, valid until
 	// the next Apply.
 	Answers []AnswerKind
+	// Proposals holds, in the face-saving protocols that have visible
+	// positions (BlindBidding), every party's latest visible proposal in
+	// party order (nil for a party that has made none yet). They are public
+	// by the rules, so every request of such a protocol carries them, to
+	// the parties and the mediator alike; nil in every other protocol.
+	// Read-only, valid until the next Apply.
+	Proposals []outcome.Outcome
 }
 
 // AnswerKind is a party's move.

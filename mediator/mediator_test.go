@@ -578,11 +578,11 @@ func TestArbitratorAwardsNash(t *testing.T) {
 }
 
 // TestNeedsConfidential: exactly the strategies that read profiles (the
-// improver and the arbitrator) are marked, and the registry says the same;
+// improver, the arbitrator, the suggester and the proposer) are marked, and the registry says the same;
 // a phased mediator is marked iff one of its phases is, and passes the
 // profiles only to the phase that needs them.
 func TestNeedsConfidential(t *testing.T) {
-	reads := map[string]bool{"improver": true, "arbitrator": true}
+	reads := map[string]bool{"improver": true, "arbitrator": true, "suggester": true, "proposer": true}
 	for _, info := range mediator.List() {
 		m, err := mediator.New(info.Name, nil)
 		if err != nil {

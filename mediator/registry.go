@@ -61,6 +61,12 @@ var registry = []entry{
 		Source: "Aydoğan, Hindriks & Jonker 2014", Params: []Param{
 			{Name: "explore", Default: 0.6, Min: 0.01, Max: 1, Doc: "share of the talks spent exploring"},
 		}}, func(p map[string]float64) mechanism.Party { return &Learner{Explore: p["explore"]} }},
+	{Info{Name: "suggester", Protocol: "blind-bidding", Summary: "suggests packages on the frontier between the visible proposals, from the profiles' utilities (not their reservation values)",
+		Source: "Thiessen & McMahon 2000 (Smartsettle); this project", Confidential: true, Params: []Param{
+			{Name: "count", Default: 5, Min: 1, Max: 8, Doc: "suggestions per session"},
+		}}, func(p map[string]float64) mechanism.Party { return &Suggester{Count: int(p["count"])} }},
+	{Info{Name: "proposer", Protocol: "double-blind", Summary: "proposes the Nash point, then packages better for whoever rejected in secret (confidential)",
+		Source: "Moore 2014 (the mediator's proposal); Nash 1950", Confidential: true}, func(map[string]float64) mechanism.Party { return &Proposer{} }},
 	{Info{Name: "improver", Protocol: "post-settlement", Summary: "proposes the Nash improvement over the agreement (confidential)",
 		Source: "Raiffa 1985", Confidential: true}, func(map[string]float64) mechanism.Party { return &Improver{} }},
 	{Info{Name: "arbitrator", Protocol: "arbitration", Summary: "awards the Nash point over outcomes all could accept (confidential)",
