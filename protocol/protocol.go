@@ -74,6 +74,10 @@ func med(name string) func() mechanism.Party {
 
 func hill() voting.Voter { return &voting.HillClimber{} }
 
+// secret is the secret-acceptance rule of the face-saving protocols: the
+// linear time-dependent target, anything acceptable in the final round.
+func secret() voting.Voter { return &voting.Secret{E: 1} }
+
 // textsPerRound is how many texts a mediator may propose per SAO round of
 // budget: a text costs each party one vote, about what a turn costs.
 const textsPerRound = 20
@@ -102,17 +106,23 @@ var registry = []Protocol{
 			return &mediator.Phased{Talks: &mediator.Annealer{}, Improver: &mediator.Improver{}}
 		},
 		Voter: hill, TextsPerRound: textsPerRound, MinParties: 2},
+	{Name: "blind-bidding", Summary: "face-saving: visible proposals, suggested packages between them, secret acceptances; a deal only where acceptances overlap (Smartsettle)", Indirect: true,
+		New: func() mechanism.Mechanism { return mechanism.NewBlindBidding(0) }, Mediator: med("suggester"), Voter: secret, MinParties: 2},
+	{Name: "double-blind", Summary: "face-saving: the mediator proposes one package at a time, each party accepts or rejects in secret; a refusal reveals only \"no deal\"", Indirect: true,
+		New: func() mechanism.Mechanism { return mechanism.NewDoubleBlind() }, Mediator: med("proposer"), Voter: secret, MinParties: 2},
 	{Name: "arbitration", Summary: "reference: a trusted arbitrator with both profiles awards the Nash point", Indirect: true,
 		New: func() mechanism.Mechanism { return mechanism.NewArbitration() }, Mediator: med("arbitrator"), Voter: hill, MinParties: 2},
 }
 
 // aliases are short names accepted by Lookup.
 var aliases = map[string]string{
-	"direct":          "sao",
-	"shuttle":         "shuttle/relay",
-	"single-text":     "single-text/annealer",
-	"feedback":        "feedback/learner",
-	"post-settlement": "sao+post-settlement",
+	"direct":            "sao",
+	"shuttle":           "shuttle/relay",
+	"single-text":       "single-text/annealer",
+	"feedback":          "feedback/learner",
+	"blind":             "blind-bidding",
+	"mediator-proposal": "double-blind",
+	"post-settlement":   "sao+post-settlement",
 }
 
 // All returns every registered protocol, in registry order (direct talks
@@ -129,7 +139,7 @@ func Names() []string {
 }
 
 // Lookup returns the protocol called name (or one of its short aliases:
-// direct, shuttle, single-text, feedback, post-settlement). The error lists
+// direct, shuttle, single-text, feedback, post-settlement, blind, mediator-proposal). The error lists
 // the known names.
 func Lookup(name string) (Protocol, error) {
 	if a, ok := aliases[name]; ok {

@@ -173,7 +173,7 @@ func (p *player) name() string {
 // mechanism emit e as the mover's first event.
 func answerFor(e *mechanism.Event) (mechanism.Answer, bool) {
 	switch e.Kind {
-	case "offer", "text", "package", "award", "improvement":
+	case "offer", "text", "package", "award", "improvement", "suggestion":
 		return mechanism.Answer{Kind: mechanism.Offer, Outcome: e.Outcome}, true
 	case "accept", "relay", "call vote":
 		return mechanism.Answer{Kind: mechanism.Accept}, true

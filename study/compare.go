@@ -151,7 +151,7 @@ func (tr *tracer) Observe(e *mechanism.Event) {
 		return
 	}
 	switch e.Kind {
-	case "offer", "relay", "package", "text", "award", "improvement":
+	case "offer", "relay", "package", "text", "award", "improvement", "suggestion":
 		u := make([]float64, len(tr.ps))
 		for i, p := range tr.ps {
 			u[i] = p.Utility(e.Outcome)

@@ -98,13 +98,15 @@ func ProblemFor(s *scenario.Scenario, st Setting, names []string) (*Problem, err
 
 // StudyProtocols are the protocols of the Iran–US study: direct talks,
 // shuttle talks with bridging, the annealed single text, feedback
-// mediation, direct talks with post-settlement improvement, and the
-// arbitration reference.
+// mediation, direct talks with post-settlement improvement, the two
+// face-saving protocols (blind bidding and the double-blind proposal), and
+// the arbitration reference.
 func StudyProtocols() []protocol.Protocol {
 	var out []protocol.Protocol
 	for _, p := range protocol.All() {
 		switch p.Name {
-		case "sao", "shuttle/bridge", "single-text/annealer", "feedback/learner", "sao+post-settlement", "arbitration":
+		case "sao", "shuttle/bridge", "single-text/annealer", "feedback/learner", "sao+post-settlement",
+			"blind-bidding", "double-blind", "arbitration":
 			out = append(out, p)
 		}
 	}

@@ -12,12 +12,14 @@ package voting
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/preference"
+	"github.com/backchannel/backchannel/strategy"
 )
 
 // Voter decides votes on single negotiating texts.
@@ -196,4 +198,67 @@ func (p *Party) value(o outcome.Outcome) float64 {
 		return math.Inf(-1)
 	}
 	return p.j.p.Utility(o)
+}
+
+// Secret decides secret acceptances in the face-saving protocols
+// (mechanism.BlindBidding, mechanism.DoubleBlind) from the party's own
+// profile, reservation value and the time, with BOA parts (Baarslag et al.
+// 2014): it accepts a package iff the package is acceptable (feasible, no
+// red line, at or above the reservation value within preference.Tolerance)
+// and either its utility reaches the time-dependent target of
+// strategy.TimeDependent with exponent E (Faratin, Sierra & Jennings 1998:
+// from the party's best acceptable utility at t = 0 down to its worst at
+// t = 1; E = 1 linear, E < 1 Boulware, E > 1 Conceder) or this is the final
+// round of the deadline (Baarslag, Hindriks & Jonker 2011's AC_time, with
+// the final session as its time: the last chance before no deal). The
+// current text (Other) plays no part: a secret acceptance is never seen,
+// so a party may concede in secret on the schedule it would not follow in
+// public. O(I) per vote after an O(log M) set-up; no allocation.
+type Secret struct {
+	E float64 // concession exponent of the target (0: 1, linear)
+
+	j      judge
+	td     strategy.TimeDependent
+	empty  bool
+	rounds int
+}
+
+// Start prepares for a negotiation: it reads the utility range of the
+// party's acceptable outcomes.
+func (s *Secret) Start(st *mechanism.Setup) error {
+	if err := s.j.start(st); err != nil {
+		return err
+	}
+	e := s.E
+	if e == 0 {
+		e = 1
+	}
+	offers, err := strategy.OffersFor(st.Space, st.Profile, st.Profile.Reservation-preference.Tolerance)
+	if err != nil {
+		return fmt.Errorf("voting: secret acceptance: %w", err)
+	}
+	s.rounds = st.Deadline.Rounds
+	s.empty = offers.Empty()
+	s.td = strategy.TimeDependent{E: e}
+	if s.empty {
+		return nil
+	}
+	return s.td.Start(&strategy.Session{Space: st.Space, Profile: st.Profile, Self: st.Self, NumParties: st.NumParties, Offers: offers, Rand: st.Rand})
+}
+
+// Target returns the utility a package must reach at relative time t (in
+// rounds before the final one).
+func (s *Secret) Target(t float64) float64 { return s.td.Target(t) }
+
+// Vote accepts acceptable packages worth the target, and any acceptable
+// package in the final round.
+func (s *Secret) Vote(c *mechanism.Clock, text, _ outcome.Outcome) bool {
+	u, ok := s.j.acceptable(text)
+	if !ok || s.empty {
+		return false
+	}
+	if s.rounds > 0 && c.Round >= s.rounds-1 {
+		return true
+	}
+	return u >= s.td.Target(c.T)-preference.Tolerance
 }
