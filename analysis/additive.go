@@ -84,6 +84,9 @@ func analyzeAdditive2(ctx context.Context, sp *outcome.Space, profiles []*prefer
 	}
 	n := sp.Count().Int64()
 	r.Outcomes, r.Feasible, r.Admissible, r.Acceptable = n, n, n, w.acceptable
+	if w.accAll {
+		r.Acceptable = n
+	}
 	r.Opposition = math.Sqrt(w.opp)
 	r.distribution, r.hasDistribution = w.sum/float64(n), true
 
@@ -142,6 +145,12 @@ type walk2 struct {
 	acceptable int64
 	opp        float64
 	ties       []tie2
+
+	// accAll: every outcome reaches both reservation values, so the zone
+	// of agreement is all N; oppOnFrontier: no utility exceeds 1, so the
+	// outcome nearest (1, 1) is a frontier point (a point that dominates
+	// another is at least as near, in floating point too).
+	accAll, oppOnFrontier bool
 }
 
 func newWalk2(sp *outcome.Space, ps []*preference.Profile, f *frontier.Frontier) *walk2 {
@@ -168,6 +177,14 @@ func newWalk2(sp *outcome.Space, ps []*preference.Profile, f *frontier.Frontier)
 	lo1, hi1 := ps[1].Range()
 	pad := 1e-9 * max(1, -lo0, hi0, -lo1, hi1)
 	w.grid = newNearestGrid(w.fu0, w.fu1, lo0-pad, hi0+pad, lo1-pad, hi1+pad)
+	w.accAll = lo0-pad >= w.rv0 && lo1-pad >= w.rv1
+	w.oppOnFrontier = (w.cap0 || hi0+pad <= 1) && (w.cap1 || hi1+pad <= 1)
+	if w.oppOnFrontier {
+		for k := range m {
+			ox, oy := 1-w.fu0[k], 1-w.fu1[k]
+			w.opp = min(w.opp, ox*ox+oy*oy)
+		}
+	}
 	return w
 }
 
@@ -188,7 +205,8 @@ func (w *walk2) visit(i int, s0, s1 float64) {
 }
 
 // leaves visits the values of the last issue after a prefix with sums s0,
-// s1: one outcome each.
+// s1: one outcome each. The grid look-up is nearestGrid.candidates, written
+// out so that the loop keeps its state in registers.
 func (w *walk2) leaves(s0, s1 float64) {
 	if w.idx >= w.check {
 		if err := w.ctx.Err(); err != nil {
@@ -198,45 +216,75 @@ func (w *walk2) leaves(s0, s1 float64) {
 		w.check = w.idx + 1<<16
 	}
 	c0, c1 := w.c0[w.n-1], w.c1[w.n-1]
+	c1 = c1[:len(c0)]
 	fu0, fu1 := w.fu0, w.fu1
-	rv0, rv1 := w.rv0, w.rv1
+	g := w.grid
+	lo0, lo1, inv0, inv1, fine, pool := g.lo0, g.lo1, g.inv0, g.inv1, g.fine, g.pool
+	cap0, cap1, rv0, rv1 := w.cap0, w.cap1, w.rv0, w.rv1
+	countAcc, countOpp := !w.accAll, !w.oppOnFrontier
+	sum, opp, acc := w.sum, w.opp, w.acceptable
 	for v := range c0 {
 		u0, u1 := s0+c0[v], s1+c1[v]
-		if w.cap0 && u0 > 1 {
+		if cap0 && u0 > 1 {
 			u0 = 1
 		}
-		if w.cap1 && u1 > 1 {
+		if cap1 && u1 > 1 {
 			u1 = 1
 		}
-		if u0 >= rv0 && u1 >= rv1 {
-			w.acceptable++
+		if countAcc && u0 >= rv0 && u1 >= rv1 {
+			acc++
 		}
-		ox, oy := 1-u0, 1-u1
-		w.opp = min(w.opp, ox*ox+oy*oy)
-		bd := math.Inf(1)
-		cand := w.grid.candidates(u0, u1)
-		for _, k := range cand {
+		if countOpp {
+			ox, oy := 1-u0, 1-u1
+			if d := ox*ox + oy*oy; d < opp {
+				opp = d
+			}
+		}
+		sp := span{n: -1}
+		x, y := (u0-lo0)*inv0, (u1-lo1)*inv1
+		if x >= 0 && x < nnCells && y >= 0 && y < nnCells {
+			sp = fine[int(x)*nnCells+int(y)]
+		}
+		var bd float64
+		if sp.n == 1 {
+			k := pool[sp.start]
 			dx, dy := fu0[k]-u0, fu1[k]-u1
-			bd = min(bd, dx*dx+dy*dy)
+			bd = dx*dx + dy*dy
+		} else {
+			var cand []int32
+			if sp.n < 0 {
+				cand = g.slow(x, y)
+				fine, pool = g.fine, g.pool
+			} else {
+				cand = pool[sp.start : sp.start+sp.n]
+			}
+			bd = math.Inf(1)
+			for _, k := range cand {
+				dx, dy := fu0[k]-u0, fu1[k]-u1
+				if d := dx*dx + dy*dy; d < bd {
+					bd = d
+				}
+			}
 		}
-		w.sum += math.Sqrt(bd)
+		sum += math.Sqrt(bd)
 		if bd == 0 {
-			w.tie(u0, u1, cand)
+			w.tie(w.idx+int64(v), u0, u1, g.candidates(u0, u1))
 		}
-		w.idx++
 	}
+	w.idx += int64(len(c0))
+	w.sum, w.opp, w.acceptable = sum, opp, acc
 }
 
-// tie records the current outcome if its utility vector (u0, u1) is one of
-// the candidates' frontier vectors.
-func (w *walk2) tie(u0, u1 float64, cand []int32) {
+// tie records outcome idx if its utility vector (u0, u1) is one of the
+// candidates' frontier vectors.
+func (w *walk2) tie(idx int64, u0, u1 float64, cand []int32) {
 	for _, k := range cand {
 		if w.fu0[k] == u0 && w.fu1[k] == u1 {
 			if len(w.ties) >= w.maxTies {
 				w.err = fmt.Errorf("%w: more than %d outcomes on it, ties included (Options.MaxPoints)", ErrFrontierTooLarge, w.maxTies)
 				return
 			}
-			w.ties = append(w.ties, tie2{k, w.idx})
+			w.ties = append(w.ties, tie2{k, idx})
 			return
 		}
 	}

@@ -118,6 +118,10 @@ type Report struct {
 	// the way (hasDistribution).
 	distribution    float64
 	hasDistribution bool
+	// box holds the smallest and largest u₀ and u₁ of the admissible
+	// outcomes (two parties, enumerating path): where Distribution's
+	// nearestGrid goes.
+	box [4]float64
 }
 
 // Analyze enumerates every outcome of sp and returns its analysis under the
@@ -186,6 +190,7 @@ func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Prof
 	var grid *grid2
 	if n == 2 {
 		grid = newGrid2(profiles[0])
+		r.box = [4]float64{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
 	}
 	var addErr error
 	err := sc.run(ctx, func(idx int64, u []float64) {
@@ -202,6 +207,7 @@ func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Prof
 		bestOpp = min(bestOpp, d)
 		if grid != nil {
 			grid.observe(u[0], u[1])
+			r.box = [4]float64{min(r.box[0], u[0]), max(r.box[1], u[0]), min(r.box[2], u[1]), max(r.box[3], u[1])}
 		} else if addErr == nil {
 			addErr = c.add(idx, u)
 		}

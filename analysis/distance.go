@@ -98,7 +98,8 @@ func nearest2(pareto []Point, u []float64) (float64, int) {
 // outcome is Pareto-optimal). It enumerates the space once more with the
 // report's profiles, which must not have changed since Analyze; it checks
 // ctx every 65,536 outcomes. NaN when no outcome is admissible. Cost
-// O(N·(log F + k)) for two parties, O(N·F·n) for more. When Analyze took
+// O(N·c) for two parties, c the candidates of a nearestGrid cell (one or
+// two on the ANAC scenarios), O(N·F·n) for more. When Analyze took
 // its two-party additive path, it computed the distribution in its one pass
 // (bit-identical to this enumeration) and Distribution returns it at once.
 func (r *Report) Distribution(ctx context.Context) (float64, error) {
@@ -110,11 +111,27 @@ func (r *Report) Distribution(ctx context.Context) (float64, error) {
 	}
 	var sum float64
 	var n int64
-	err := r.sc.run(ctx, func(_ int64, u []float64) {
+	visit := func(_ int64, u []float64) {
 		d, _ := r.DistanceToPareto(u)
 		sum += d
 		n++
-	}, nil, nil)
+	}
+	if r.Parties == 2 && len(r.Pareto) > 0 {
+		// The nearest point's square distance from the grid, the same
+		// number nearest2 finds.
+		var fu0, fu1 []float64
+		for k := range r.Pareto {
+			if u := r.Pareto[k].Utility; k == 0 || u[0] != fu0[len(fu0)-1] || u[1] != fu1[len(fu1)-1] {
+				fu0, fu1 = append(fu0, u[0]), append(fu1, u[1])
+			}
+		}
+		g := newNearestGrid(fu0, fu1, r.box[0], r.box[1], r.box[2], r.box[3])
+		visit = func(_ int64, u []float64) {
+			sum += math.Sqrt(g.dist2(u[0], u[1]))
+			n++
+		}
+	}
+	err := r.sc.run(ctx, visit, nil, nil)
 	if err != nil {
 		return math.NaN(), err
 	}

@@ -15,42 +15,48 @@ import "math"
 // inspects every point within the best distance in u₀, dozens per query on
 // a frontier of a few hundred points.
 //
-// Instead each cell of a nnCells × nnCells grid keeps the points that
-// can be nearest to some vector of the cell (nearestCandidates: every point
+// Instead each cell of an nnCells × nnCells grid keeps the points that can
+// be nearest to some vector of the cell (nearestCandidates: every point
 // that the point nearest the cell's centre beats over the whole cell is
-// dropped). A cell is built on its first query from the list of its
-// coarse cell (nnCells/nnCoarse cells a side), which is built from all
-// F points. A query costs one cell look-up and the distances to the cell's
-// candidates, one or two when cells are small beside the gaps between
-// frontier points; building costs O(F) per coarse cell and O(c) per cell, c
-// its coarse cell's candidates. Memory O(nnCells² + candidates). A vector
-// outside the grid's box is compared with every point.
+// dropped). A cell is built on its first query from the list of the cell
+// four times larger a side that holds it, and so on up to 4 × 4 cells built
+// from all F points (a lazy quadtree of degree 16). A query costs one cell
+// look-up and the distances to the cell's candidates, one or two when cells
+// are small beside the gaps between frontier points; building a cell costs
+// O(c), c its parent's candidates, O(F) at the top. Memory O(nnCells² +
+// candidates). A vector outside the grid's box is compared with every
+// point.
 //
 // The answer is the same square distance, bit for bit, as a scan of every
 // point computes (dx·dx + dy·dy with dx = p₀ − u₀, dy = p₁ − u₁): a point is
 // dropped from a cell only when another is closer over the whole cell by a
 // margin far above the rounding of those squares.
 type nearestGrid struct {
-	fu0, fu1   []float64 // the points, u₀ ascending
-	all        []int32   // 0…F−1
-	lo0, lo1   float64   // the grid's corner
-	w0, w1     float64   // a cell's width and height
-	inv0, inv1 float64   // cells per unit of u₀, u₁
-	pad        float64   // each cell's box is widened by pad on every side
-	margin     float64   // see nearestCandidates
-	coarse     []span
-	fine       []span
+	fu0, fu1   []float64        // the points, u₀ ascending
+	all        []int32          // 0…F−1
+	lo0, lo1   float64          // the grid's corner
+	w0, w1     float64          // a cell's width and height
+	inv0, inv1 float64          // cells per unit of u₀, u₁
+	pad        float64          // each cell's box is widened by pad on every side
+	margin     float64          // see nearestCandidates
+	levels     [nnLevels][]span // level l has nnSide(l)² cells; the last is fine
+	fine       []span           // levels[nnLevels-1]
 	pool       []int32
+	scratch    []int32
 }
 
 // span locates a cell's candidates in pool; n < 0 until built.
 type span struct{ start, n int32 }
 
+// The grid has nnCells × nnCells cells; coarser levels of 4×4 fewer cells
+// each sit above it, level l having nnSide(l) cells a side (4, 16, 64,
+// 256).
 const (
-	nnCells        = 256
-	nnCoarse       = 16
-	nnFineOfCoarse = nnCells / nnCoarse
+	nnLevels = 4
+	nnCells  = 1 << (2 * nnLevels)
 )
+
+func nnSide(l int) int { return 4 << (2 * l) }
 
 // newNearestGrid covers the box [lo0, hi0] × [lo1, hi1] of query vectors
 // with cells over the points (fu0[k], fu1[k]), u₀ ascending and distinct.
@@ -68,14 +74,13 @@ func newNearestGrid(fu0, fu1 []float64, lo0, hi0, lo1, hi1 float64) *nearestGrid
 	g.w0, g.w1 = max(hi0-lo0, scale*0x1p-40)/nnCells, max(hi1-lo1, scale*0x1p-40)/nnCells
 	g.inv0, g.inv1 = 1/g.w0, 1/g.w1
 	g.pad = max(g.w0, g.w1) * 1e-6
-	g.coarse = make([]span, nnCoarse*nnCoarse)
-	g.fine = make([]span, nnCells*nnCells)
-	for i := range g.coarse {
-		g.coarse[i].n = -1
+	for l := range g.levels {
+		g.levels[l] = make([]span, nnSide(l)*nnSide(l))
+		for i := range g.levels[l] {
+			g.levels[l][i].n = -1
+		}
 	}
-	for i := range g.fine {
-		g.fine[i].n = -1
-	}
+	g.fine = g.levels[nnLevels-1]
 	return g
 }
 
@@ -83,14 +88,21 @@ func newNearestGrid(fu0, fu1 []float64, lo0, hi0, lo1, hi1 float64) *nearestGrid
 // cell's list, or every point outside the grid.
 func (g *nearestGrid) candidates(u0, u1 float64) []int32 {
 	x, y := (u0-g.lo0)*g.inv0, (u1-g.lo1)*g.inv1
+	if x >= 0 && x < nnCells && y >= 0 && y < nnCells {
+		if s := g.fine[int(x)*nnCells+int(y)]; s.n >= 0 {
+			return g.pool[s.start : s.start+s.n]
+		}
+	}
+	return g.slow(x, y)
+}
+
+// slow builds the cell at grid position (x, y), or returns every point
+// outside the grid.
+func (g *nearestGrid) slow(x, y float64) []int32 {
 	if !(x >= 0 && x < nnCells && y >= 0 && y < nnCells) {
 		return g.all
 	}
-	c := int(x)*nnCells + int(y)
-	s := g.fine[c]
-	if s.n < 0 {
-		s = g.build(int(x), int(y))
-	}
+	s := g.build(nnLevels-1, int(x), int(y))
 	return g.pool[s.start : s.start+s.n]
 }
 
@@ -104,15 +116,25 @@ func (g *nearestGrid) dist2(u0, u1 float64) float64 {
 	return bd
 }
 
-// build fills fine cell (i, j) and, if needed, its coarse cell.
-func (g *nearestGrid) build(i, j int) span {
-	ci, cj := i/nnFineOfCoarse, j/nnFineOfCoarse
-	cs := &g.coarse[ci*nnCoarse+cj]
-	if cs.n < 0 {
-		*cs = g.fill(g.all, ci*nnFineOfCoarse, cj*nnFineOfCoarse, nnFineOfCoarse)
+// build fills cell (i, j) of level l, and the cells above it that are
+// still empty.
+func (g *nearestGrid) build(l, i, j int) span {
+	parent := g.all
+	if l > 0 {
+		ps := g.levels[l-1][(i/4)*nnSide(l-1)+j/4]
+		if ps.n < 0 {
+			ps = g.build(l-1, i/4, j/4)
+		}
+		if ps.n <= 1 {
+			// One candidate for the whole parent: its cells share the list.
+			g.levels[l][i*nnSide(l)+j] = ps
+			return ps
+		}
+		parent = g.pool[ps.start : ps.start+ps.n]
 	}
-	s := g.fill(g.pool[cs.start:cs.start+cs.n], i, j, 1)
-	g.fine[i*nnCells+j] = s
+	size := nnCells / nnSide(l)
+	s := g.fill(parent, i*size, j*size, size)
+	g.levels[l][i*nnSide(l)+j] = s
 	return s
 }
 
@@ -125,9 +147,9 @@ func (g *nearestGrid) fill(cand []int32, i, j, size int) span {
 	b1 := g.lo1 + float64(j+size)*g.w1 + g.pad
 	start := len(g.pool)
 	// cand may alias pool: collect first, then append.
-	keep := nearestCandidates(g.fu0, g.fu1, cand, a0, b0, a1, b1, g.margin, nil)
-	g.pool = append(g.pool, keep...)
-	return span{int32(start), int32(len(keep))}
+	g.scratch = nearestCandidates(g.fu0, g.fu1, cand, a0, b0, a1, b1, g.margin, g.scratch[:0])
+	g.pool = append(g.pool, g.scratch...)
+	return span{int32(start), int32(len(g.scratch))}
 }
 
 // nearestCandidates appends to dst the points of cand (indices into fu0,
