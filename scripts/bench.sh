@@ -15,7 +15,7 @@ run() { # name package bench-regexp [extra go test flags]
   echo "== $name ($pkg -bench '$re')" >&2
   go test -run '^$' -bench "$re" -benchmem -count "$count" "$@" "$pkg" | tee "$out/$name.txt" >&2
 }
-run peers       ./bench          'SAOSteps|SingleTextSteps|FrontierANAC' -cpu 1
+run peers       ./bench          'SAORounds|SingleTextSteps|AnalyzeANAC' -cpu 1
 run sao-iranus  ./strategy       'SAO'                -cpu 1 -benchtime 20x
 run strategies  ./strategy       'Propose|Respond'    -cpu 1
 run singletext  ./mechanism      'SingleText'         -cpu 1
