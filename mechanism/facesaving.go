@@ -12,7 +12,8 @@ const DefaultSuggestions = 8
 
 // BlindBidding is visual blind bidding on multi-issue packages, after
 // Smartsettle (Thiessen & McMahon 2000, "Beyond win-win in cyberspace",
-// Ohio State Journal on Dispute Resolution 15(3); Smartsettle Infinity):
+// Ohio State Journal on Dispute Resolution 15(3); Smartsettle's
+// description of Visual Blind Bidding, cited in docs/mediation.md):
 // the parties' positions are visible, their acceptances are secret, and a
 // deal is declared only where the acceptances overlap.
 //
@@ -283,8 +284,9 @@ func PackageDistance(sp *outcome.Space, x, y outcome.Outcome) float64 {
 }
 
 // DoubleBlind is the mediator's double-blind proposal (the "mediator's
-// proposal" of commercial and labour mediation; Moore 2014, "The Mediation
-// Process", 4th ed., ch. on settlement techniques): the mediator puts one
+// proposal" of commercial mediation, as practitioners describe it: JAMS ADR
+// Insights 2020, "The Danger of Mediator's Proposals"; docs/mediation.md
+// gives the sources): the mediator puts one
 // package to the parties; each accepts or rejects it in secret; if all
 // accept it is the agreement, and if not, each party learns only that
 // there is no deal — never whether another party said yes.

@@ -14,7 +14,8 @@ import (
 // (mechanism.BlindBidding) as Smartsettle's system does: between the
 // parties' visible proposals and on the efficient frontier, from the
 // parties' confidential preferences (Thiessen & McMahon 2000; Smartsettle
-// Infinity's "suggestions"). Like Smartsettle it knows what each party
+// Infinity's "suggestions"; its "maximize the minimum gain" algorithm,
+// weighted here). Like Smartsettle it knows what each party
 // values but not its bottom line: it reads the profiles' utilities and red
 // lines, never their reservation values.
 //
@@ -214,7 +215,7 @@ func frontierOf(t *table) []int64 {
 // Proposer is the mediator of the double-blind proposal
 // (mechanism.DoubleBlind) who has learned the parties' interests in
 // confidence, as a mediator does in caucus before making a mediator's
-// proposal (Moore 2014). With confidential access it ranks the outcomes
+// proposal (JAMS ADR Insights 2020; see docs/mediation.md). With confidential access it ranks the outcomes
 // every party could accept (feasible, free of red lines, each party at or
 // above its reservation value within preference.Tolerance) by the Nash
 // product Π(uᵢ − rvᵢ), ties to the larger utility sum, then the lower

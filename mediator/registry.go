@@ -66,7 +66,7 @@ var registry = []entry{
 			{Name: "count", Default: 5, Min: 1, Max: 8, Doc: "suggestions per session"},
 		}}, func(p map[string]float64) mechanism.Party { return &Suggester{Count: int(p["count"])} }},
 	{Info{Name: "proposer", Protocol: "double-blind", Summary: "proposes the Nash point, then packages better for whoever rejected in secret (confidential)",
-		Source: "Moore 2014 (the mediator's proposal); Nash 1950", Confidential: true}, func(map[string]float64) mechanism.Party { return &Proposer{} }},
+		Source: "the mediator's double-blind proposal (JAMS ADR Insights 2020); Nash 1950", Confidential: true}, func(map[string]float64) mechanism.Party { return &Proposer{} }},
 	{Info{Name: "improver", Protocol: "post-settlement", Summary: "proposes the Nash improvement over the agreement (confidential)",
 		Source: "Raiffa 1985", Confidential: true}, func(map[string]float64) mechanism.Party { return &Improver{} }},
 	{Info{Name: "arbitrator", Protocol: "arbitration", Summary: "awards the Nash point over outcomes all could accept (confidential)",

@@ -294,3 +294,48 @@ func BenchmarkHillClimberVote(b *testing.B) {
 		h.Vote(c, text, current)
 	}
 }
+
+// TestSecret: a secret acceptance needs an acceptable package worth at
+// least the time-dependent target (the party's best acceptable utility at
+// t = 0, falling to its worst at t = 1), except in the final round, where
+// any acceptable package is accepted; an unacceptable one never is.
+func TestSecret(t *testing.T) {
+	sp, p := fixture(t)
+	rapid.Check(t, func(rt *rapid.T) {
+		e := rapid.SampledFrom([]float64{0, 0.2, 1, 3}).Draw(rt, "e")
+		v := &voting.Secret{E: e}
+		st := setup(sp, p, 1)
+		st.Protocol = "blind-bidding"
+		if err := v.Start(st); err != nil {
+			rt.Fatal(err)
+		}
+		o := drawOutcome(rt, sp, "o")
+		round := rapid.IntRange(0, st.Deadline.Rounds-1).Draw(rt, "round")
+		c := &mechanism.Clock{Round: round, T: float64(round) / float64(st.Deadline.Rounds)}
+		acceptable := p.Acceptable(sp, o)
+		want := acceptable && (round == st.Deadline.Rounds-1 || p.Utility(o) >= v.Target(c.T)-preference.Tolerance)
+		if got := v.Vote(c, o, nil); got != want {
+			rt.Fatalf("e=%v round %d: vote on %v (u %.3f, target %.3f, acceptable %v) = %v, want %v", e, round, o, p.Utility(o), v.Target(c.T), acceptable, got, want)
+		}
+	})
+	v := &voting.Secret{}
+	if err := v.Start(setup(sp, p, 1)); err != nil {
+		t.Fatal(err)
+	}
+	best := math.Inf(-1)
+	o := sp.New()
+	for {
+		if p.Acceptable(sp, o) {
+			best = max(best, p.Utility(o))
+		}
+		if !sp.Next(o) {
+			break
+		}
+	}
+	if got := v.Target(0); math.Abs(got-best) > 1e-12 {
+		t.Errorf("target at t = 0 is %v, want the best acceptable utility %v", got, best)
+	}
+	if got := v.Target(1); got < p.Reservation-preference.Tolerance {
+		t.Errorf("target at t = 1 is %v, below the reservation value %v", got, p.Reservation)
+	}
+}
