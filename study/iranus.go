@@ -10,6 +10,7 @@ import (
 	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/scenario"
 	"github.com/backchannel/backchannel/themes"
+	"github.com/backchannel/backchannel/voting"
 )
 
 // Setting is one condition of the Iran–US study: a variant of the scenario
@@ -111,6 +112,61 @@ func StudyProtocols() []protocol.Protocol {
 		}
 	}
 	return out
+}
+
+// PublicSchedule is the concession exponent of the control columns of the
+// face-saving study: the Boulware exponent of the study's default parties
+// (strategy "boulware", e = 0.2), so that a party accepts in secret only
+// what it would concede in public.
+const PublicSchedule = 0.2
+
+// FaceSavingProtocols are the protocols of the face-saving study: direct
+// talks, the annealed single text, blind bidding and the double-blind
+// proposal as registered (secret acceptances on the linear schedule), and
+// each of the two face-saving protocols again with the secret acceptances
+// on the parties' public schedule (voting.Secret with E = PublicSchedule):
+// the control that tells how much of what they reach comes from parties
+// conceding in secret faster than in public, and how much from the
+// mediator's packages and the final session.
+func FaceSavingProtocols() []protocol.Protocol {
+	var out []protocol.Protocol
+	for _, name := range []string{"sao", "single-text/annealer", "blind-bidding", "double-blind"} {
+		p, err := protocol.Lookup(name)
+		if err != nil {
+			panic("study: " + err.Error()) // programmer error: the registry lost a protocol
+		}
+		out = append(out, p)
+	}
+	for _, p := range out[2:4] {
+		q := p
+		q.Name = p.Name + " (public schedule)"
+		q.Voter = func() voting.Voter { return &voting.Secret{E: PublicSchedule} }
+		out = append(out, q)
+	}
+	return out
+}
+
+// FaceSaving runs FaceSavingProtocols on s (the Iran–US scenario) in the
+// baseline, coercion escalating and trust deficit settings, and returns one
+// comparison per setting.
+func FaceSaving(ctx context.Context, s *scenario.Scenario, names []string, seeds int, progress io.Writer) ([]*Result, error) {
+	rounds := s.SuggestedDeadlineRounds
+	if rounds == 0 {
+		rounds = 60
+	}
+	var out []*Result
+	for _, st := range Settings()[:3] {
+		pr, err := ProblemFor(s, st, names)
+		if err != nil {
+			return nil, fmt.Errorf("setting %q: %w", st.Name, err)
+		}
+		r, err := Compare(ctx, pr, FaceSavingProtocols(), rounds, seeds, progress)
+		if err != nil {
+			return nil, fmt.Errorf("setting %q: %w", st.Name, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // IranUS runs the study on s (the Iran–US scenario) for every setting and

@@ -15,13 +15,15 @@ import (
 func init() {
 	register(&cli.Command{
 		Name:  "study",
-		Usage: "run a study: iran-us (direct vs indirect talks across coercion, trust and signals) or klein",
+		Usage: "run a study: iran-us (direct vs indirect talks across coercion, trust and signals), face-saving or klein",
 		Description: "backchannel study iran-us runs direct talks against shuttle, single-text,\n" +
 			"feedback, post-settlement and arbitration on the Iran–US scenario, baseline and\n" +
 			"variants, with coercion escalating, a trust deficit, and Iran unsure of the US type.\n" +
+			"backchannel study face-saving runs blind bidding and the double-blind proposal\n" +
+			"against controls whose secret acceptances follow the parties' public schedule.\n" +
 			"backchannel study klein reproduces Klein et al. 2003 on interdependent issues.\n\n" +
 			"Example:\n  backchannel study iran-us --seeds 10 --report out/",
-		ArgsUsage: "iran-us|klein",
+		ArgsUsage: "iran-us|face-saving|klein",
 		Flags: append(scenarioFlags(),
 			&cli.StringSliceFlag{Name: "parties", Aliases: []string{"p"}, Value: []string{"boulware", "boulware"}, Usage: "one strategy per party"},
 			&cli.IntFlag{Name: "seeds", Value: 10, Usage: "runs per protocol and setting"},
@@ -74,6 +76,41 @@ func studyAction(ctx context.Context, cmd *cli.Command) error {
 		}
 		fmt.Print(study.Summary(rs))
 		return nil
+	case "face-saving":
+		sc, err := loadScenario(cmd)
+		if err != nil {
+			return err
+		}
+		specs, err := partiesFor(cmd, sc)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, s := range specs {
+			names = append(names, s.Name)
+		}
+		rs, err := study.FaceSaving(ctx, sc, names, seeds, os.Stderr)
+		if err != nil {
+			return err
+		}
+		if dir := cmd.String("report"); dir != "" {
+			secs := []study.Section{{Title: "Findings", Text: study.Summary(rs)}}
+			for _, r := range rs {
+				secs = append(secs, study.Section{Title: r.Problem, Result: r})
+			}
+			if err := writeReport(dir, "face-saving.html", "backchannel study: face-saving protocols, "+sc.Title, secs); err != nil {
+				return err
+			}
+		}
+		if cmd.Bool("json") {
+			return writeJSON(os.Stdout, rs)
+		}
+		for _, r := range rs {
+			printComparison(r)
+			fmt.Println()
+		}
+		fmt.Print(study.Summary(rs))
+		return nil
 	case "klein":
 		rows, err := study.Klein(ctx, 10, 16, seeds, 5000, os.Stderr)
 		if err != nil {
@@ -89,9 +126,9 @@ func studyAction(ctx context.Context, cmd *cli.Command) error {
 		}
 		return nil
 	case "":
-		return usagef("study: name one: iran-us or klein")
+		return usagef("study: name one: iran-us, face-saving or klein")
 	}
-	return usagef("study: unknown study %q (known: iran-us, klein)", cmd.Args().First())
+	return usagef("study: unknown study %q (known: iran-us, face-saving, klein)", cmd.Args().First())
 }
 
 // specParties builds parties from --parties specs, parameters included.
