@@ -139,13 +139,20 @@ func faceProtocols() []faceProtocol {
 	}
 }
 
-// faceRun runs one face-saving negotiation between two blind spies.
-func faceRun(tb interface{ Fatal(...any) }, sp *outcome.Space, ps []*preference.Profile, fp faceProtocol, seed uint64, rounds int, accept [2]float64) ([]*blindSpy, *passing, *eventLog, mechanism.Result) {
-	spies := []*blindSpy{{sp: sp, seed: seed, self: 0, pAccept: accept[0]}, {sp: sp, seed: seed, self: 1, pAccept: accept[1]}}
+// faceRun runs one face-saving negotiation among len(accept) blind spies
+// (2 or 3; ps holds at least that many profiles).
+func faceRun(tb interface{ Fatal(...any) }, sp *outcome.Space, ps []*preference.Profile, fp faceProtocol, seed uint64, rounds int, accept []float64) ([]*blindSpy, *passing, *eventLog, mechanism.Result) {
+	n := len(accept)
+	spies := make([]*blindSpy, n)
+	parties := make([]mechanism.Party, n)
+	for i := range spies {
+		spies[i] = &blindSpy{sp: sp, seed: seed, self: i, pAccept: accept[i]}
+		parties[i] = spies[i]
+	}
 	med := &passing{inner: fp.med()}
 	log := &eventLog{}
-	res, err := sim.Run(context.Background(), &sim.Config{Mechanism: fp.mech(), Space: sp, Profiles: ps,
-		Parties: []mechanism.Party{spies[0], spies[1]}, Mediator: med, Confidential: mediator.NeedsConfidential(med),
+	res, err := sim.Run(context.Background(), &sim.Config{Mechanism: fp.mech(), Space: sp, Profiles: ps[:n],
+		Parties: parties, Mediator: med, Confidential: mediator.NeedsConfidential(med),
 		Deadline: mechanism.Deadline{Rounds: rounds}, Seed: seed, Observer: log})
 	if err != nil {
 		tb.Fatal(err)
@@ -153,8 +160,20 @@ func faceRun(tb interface{ Fatal(...any) }, sp *outcome.Space, ps []*preference.
 	return spies, med, log, res
 }
 
+// threeParties is small's two profiles and a third that wants the middle.
+func threeParties(tb testing.TB) (*outcome.Space, []*preference.Profile) {
+	tb.Helper()
+	sp, ps := small(tb)
+	p := &preference.Profile{Name: "p2", Reservation: 0.25, Issues: []preference.IssueUtility{
+		{Weight: 0.4, Eval: []float64{0, 0.5, 1, 0.5, 0}}, {Weight: 0.3, Eval: []float64{0.2, 1, 1, 0.2}}, {Weight: 0.3, Eval: []float64{0, 0.4, 1, 1, 0.4, 0}}}}
+	if err := p.Prepare(sp); err != nil {
+		tb.Fatal(err)
+	}
+	return sp, append(ps, p)
+}
+
 // TestFaceSavingBarrier: in blind bidding and the double-blind proposal,
-// whatever the parties propose and accept, no party is ever shown another
+// with two or three parties, whatever the parties propose and accept, no party is ever shown another
 // party's secret acceptance or rejection — not in a request (no Answers;
 // every Offer is a package the mediator put to all; Proposals hold only
 // the parties' own visible proposals) and not in an event addressed to it
@@ -164,12 +183,15 @@ func faceRun(tb interface{ Fatal(...any) }, sp *outcome.Space, ps []*preference.
 // agreement is a package every party accepted.
 func TestFaceSavingBarrier(t *testing.T) {
 	fps := faceProtocols()
-	sp, ps := small(t)
+	sp, ps := threeParties(t)
 	rapid.Check(t, func(rt *rapid.T) {
 		fp := fps[rapid.IntRange(0, len(fps)-1).Draw(rt, "protocol")]
 		seed := rapid.Uint64().Draw(rt, "seed")
 		rounds := rapid.IntRange(1, 12).Draw(rt, "rounds")
-		acc := [2]float64{rapid.Float64Range(0, 1).Draw(rt, "accept0"), rapid.Float64Range(0, 1).Draw(rt, "accept1")}
+		acc := make([]float64, rapid.IntRange(2, 3).Draw(rt, "parties"))
+		for i := range acc {
+			acc[i] = rapid.Float64Range(0, 1).Draw(rt, "accept")
+		}
 		spies, med, log, res := faceRun(rt, sp, ps, fp, seed, rounds, acc)
 		if res.Status == mechanism.Failed {
 			rt.Fatalf("%s: failed: %+v", fp.name, res.Fault)
@@ -268,7 +290,7 @@ func view(s *blindSpy, l *eventLog) ([]seen, []mechanism.Event) {
 }
 
 // TestFaceSavingNoninterference: what party 0 is shown does not depend on
-// party 1's secret answers until a deal is declared. Each case runs twice
+// party 1's secret answers until a deal is declared (two or three parties). Each case runs twice
 // with the same seed and the same proposals; in the second run party 1
 // rejects everything. Party 0's requests and the events shown to it must be
 // the same in both runs up to the end of the first (its closing event
@@ -281,13 +303,18 @@ func TestFaceSavingNoninterference(t *testing.T) {
 			continue
 		}
 		t.Run(fp.name, func(t *testing.T) {
-			sp, ps := small(t)
+			sp, ps := threeParties(t)
 			rapid.Check(t, func(rt *rapid.T) {
 				seed := rapid.Uint64().Draw(rt, "seed")
 				rounds := rapid.IntRange(1, 12).Draw(rt, "rounds")
-				acc := [2]float64{rapid.Float64Range(0, 1).Draw(rt, "accept0"), rapid.Float64Range(0, 1).Draw(rt, "accept1")}
+				acc := make([]float64, rapid.IntRange(2, 3).Draw(rt, "parties"))
+				for i := range acc {
+					acc[i] = rapid.Float64Range(0, 1).Draw(rt, "accept")
+				}
 				a, _, la, ra := faceRun(rt, sp, ps, fp, seed, rounds, acc)
-				b, _, lb, rb := faceRun(rt, sp, ps, fp, seed, rounds, [2]float64{acc[0], 0})
+				other := slices.Clone(acc)
+				other[1] = 0
+				b, _, lb, rb := faceRun(rt, sp, ps, fp, seed, rounds, other)
 				if rb.Status != mechanism.NoAgreement {
 					rt.Fatalf("with party 1 rejecting all: %v (%s)", rb.Status, rb.Reason)
 				}

@@ -86,3 +86,58 @@ func TestEveryProtocolRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestFaceSavingThreeParties: blind bidding and the double-blind proposal
+// run with three parties (their mediators' n-party paths) and end in an
+// agreement every party can accept.
+func TestFaceSavingThreeParties(t *testing.T) {
+	sp, err := outcome.NewSpace([]outcome.Issue{
+		outcome.NewDiscrete("a", "0", "1", "2", "3"),
+		outcome.NewDiscrete("b", "0", "1", "2", "3"),
+		outcome.NewDiscrete("c", "0", "1", "2"),
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(evals [][]float64, rv float64) *preference.Profile {
+		p := &preference.Profile{Name: "p", Reservation: rv}
+		for _, e := range evals {
+			p.Issues = append(p.Issues, preference.IssueUtility{Weight: 1.0 / 3, Eval: e})
+		}
+		if err := p.Prepare(sp); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	up4, down4, up3, down3 := []float64{0, 1.0 / 3, 2.0 / 3, 1}, []float64{1, 2.0 / 3, 1.0 / 3, 0}, []float64{0, 0.5, 1}, []float64{1, 0.5, 0}
+	mid4, mid3 := []float64{0, 1, 1, 0}, []float64{0, 1, 0}
+	ps := []*preference.Profile{mk([][]float64{up4, up4, down3}, 0.3), mk([][]float64{down4, mid4, up3}, 0.3), mk([][]float64{mid4, down4, mid3}, 0.3)}
+	for _, name := range []string{"blind-bidding", "double-blind"} {
+		pr, err := protocol.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parties := make([]mechanism.Party, 3)
+		for i := range parties {
+			a, err := strategy.New("conceder", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parties[i] = pr.Wrap(a)
+		}
+		med, conf := pr.NewMediator()
+		res, err := sim.Run(context.Background(), &sim.Config{Mechanism: pr.New(), Space: sp, Profiles: ps, Parties: parties,
+			Mediator: med, Confidential: conf, Deadline: mechanism.Deadline{Rounds: pr.Rounds(30)}, Seed: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != mechanism.Agreement {
+			t.Fatalf("%s: %v (%s), want an agreement", name, res.Status, res.Reason)
+		}
+		for i, p := range ps {
+			if !p.Acceptable(sp, res.Agreement) {
+				t.Errorf("%s: party %d cannot accept %v", name, i, res.Agreement)
+			}
+		}
+	}
+}
