@@ -139,8 +139,8 @@ func TestAdditiveMatchesEnumeration(t *testing.T) {
 }
 
 // TestAdditiveMatchesEnumerationOnCorpus compares the two paths on every
-// two-party GENIUS scenario of the corpus with at most 400,000 outcomes
-// (the enumerating path's distribution takes a second beyond).
+// two-party GENIUS scenario of the corpus with at most corpusLimit
+// outcomes.
 func TestAdditiveMatchesEnumerationOnCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the corpus comparison enumerates every scenario twice")
@@ -170,7 +170,7 @@ func TestAdditiveMatchesEnumerationOnCorpus(t *testing.T) {
 			continue
 		}
 		ps := s.Profiles()[:2]
-		if n, ok := s.Space.Size(); !ok || n > 400_000 || !additive2(s.Space, ps) {
+		if n, ok := s.Space.Size(); !ok || n > corpusLimit || !additive2(s.Space, ps) {
 			continue
 		}
 		rel, _ := filepath.Rel(root, dir)

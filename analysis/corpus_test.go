@@ -47,9 +47,10 @@ func covers(b, a [][]float64, tol float64) bool {
 }
 
 // TestGeniusCorpus analyses every GENIUS scenario of the shared corpus with at
-// most corpusLimit outcomes (its first two profiles, as GENIUS pairs them) and
-// checks the result against an independent algorithm: the issue-by-issue
-// Minkowski frontier of package frontier, for linear profiles. The two add
+// most corpusLimit outcomes (its first two profiles, as GENIUS pairs them) by
+// enumeration (the path that does not use package frontier) and checks the
+// result against an independent algorithm: the issue-by-issue Minkowski
+// frontier of package frontier, for linear profiles. The two add
 // utilities in different orders, so the frontiers are compared as sets that
 // cover each other within 1e-9, and the Nash products to 1e-9. It logs one
 // line per scenario (outcomes, frontier size, time).
@@ -82,7 +83,7 @@ func TestGeniusCorpus(t *testing.T) {
 		}
 		ps := s.Profiles()[:2]
 		start := time.Now()
-		r, err := Analyze(context.Background(), s.Space, ps, Options{Limit: corpusLimit})
+		r, err := Analyze(context.Background(), s.Space, ps, Options{Limit: corpusLimit, enumerate: true})
 		if errors.Is(err, outcome.ErrTooLarge) {
 			continue
 		}
