@@ -9,7 +9,7 @@
 //	    ../shared/scenarios/genius/anac/y2010/Travel ../shared/scenarios/genius/anac/y2011/Energy \
 //	    ../shared/scenarios/genius/other/AMPOvsCity
 //	benchstat docs/bench/analyze-process-new.txt
-//	benchstat -col .config docs/bench/analyze-process-old.txt docs/bench/analyze-process-new.txt
+//	benchstat docs/bench/analyze-process-old.txt docs/bench/analyze-process-new.txt
 //
 // Each line is one run: BenchmarkAnalyzeProcess/FOLDER 1 WALL ns/op CPU
 // cpu-ns/op, WALL the elapsed time and CPU the user and system time of the
@@ -67,7 +67,7 @@ func main() {
 			defer f.Close()
 			bs[i].out = f
 		}
-		fmt.Fprintf(bs[i].out, "goos: %s\ngoarch: %s\npkg: analyze-process\nconfig: %s\n", runtime.GOOS, runtime.GOARCH, bs[i].label)
+		fmt.Fprintf(bs[i].out, "goos: %s\ngoarch: %s\npkg: analyze-process\n", runtime.GOOS, runtime.GOARCH)
 	}
 	for range *count {
 		for _, dir := range flag.Args() {
