@@ -21,6 +21,10 @@ type Setting struct {
 	Coercion bool // coercion escalates from 0 to 1 over the talks
 	Trust    bool // both sides discount by the other's reneging probability
 	Signals  bool // the believer is unsure of the opponent's type
+	// FaceBound names a party (by id) that must not be seen to bend: it
+	// never concedes in public and answers only a mediator's packages on
+	// its own terms (themes.FaceBound).
+	FaceBound string
 }
 
 // Settings returns the study's settings: the baseline and each variant, and
@@ -66,6 +70,20 @@ func ProblemFor(s *scenario.Scenario, st Setting, names []string) (*Problem, err
 			ps[t.Party] = q
 		}
 		pr.Profiles = ps
+	}
+	if st.FaceBound != "" {
+		fb := s.PartyIndex(st.FaceBound)
+		if fb < 0 {
+			return nil, fmt.Errorf("face-bound party %q is not a party of scenario %q", st.FaceBound, s.ID)
+		}
+		inner := pr.Party
+		pr.Party = func(i int) (mechanism.Party, error) {
+			p, err := inner(i)
+			if err != nil || i != fb {
+				return p, err
+			}
+			return &themes.FaceBound{Inner: p}, nil
+		}
 	}
 	base := pr.Party
 	if st.Coercion {
@@ -146,16 +164,25 @@ func FaceSavingProtocols() []protocol.Protocol {
 	return out
 }
 
-// FaceSaving runs FaceSavingProtocols on s (the Iran–US scenario) in the
-// baseline, coercion escalating and trust deficit settings, and returns one
-// comparison per setting.
+// FaceSavingSettings are the settings of the face-saving study: the
+// baseline, coercion escalating and the trust deficit (as in Settings), and
+// the baseline and escalating coercion with Iran face-bound (it never
+// concedes in public: themes.FaceBound).
+func FaceSavingSettings() []Setting {
+	return append(Settings()[:3:3],
+		Setting{Name: "Iran face-bound", FaceBound: "iran"},
+		Setting{Name: "Iran face-bound, coercion escalating", FaceBound: "iran", Coercion: true})
+}
+
+// FaceSaving runs FaceSavingProtocols on s (the Iran–US scenario) in every
+// FaceSavingSettings setting and returns one comparison per setting.
 func FaceSaving(ctx context.Context, s *scenario.Scenario, names []string, seeds int, progress io.Writer) ([]*Result, error) {
 	rounds := s.SuggestedDeadlineRounds
 	if rounds == 0 {
 		rounds = 60
 	}
 	var out []*Result
-	for _, st := range Settings()[:3] {
+	for _, st := range FaceSavingSettings() {
 		pr, err := ProblemFor(s, st, names)
 		if err != nil {
 			return nil, fmt.Errorf("setting %q: %w", st.Name, err)

@@ -464,3 +464,64 @@ func (sg *Signals) Agent() *strategy.Agent {
 	return &strategy.Agent{Name: "believer", Bidding: &strategy.Trading{E: 0.2, Window: 0.05, Candidates: 64},
 		Acceptance: strategy.ACNext{}, Model: &Belief{Types: sg.Types, Prior: sg.Prior}}
 }
+
+// FaceBound is a party that must not be seen to bend: in public it never
+// concedes — every visible proposal (a Propose request) is its best
+// acceptable outcome, and it accepts an offer put to it for a visible
+// answer (a Respond request: in direct and shuttle talks, accepting the
+// other side's demand) only if that offer is worth as much — while its
+// answers to a mediator's package (Vote and Compare requests, which the
+// protocols show to it and the mediator only, or to it alone) are Inner's.
+// It models a delegation that cannot be seen to yield under pressure but
+// can say yes in private (the Iran–US scenario: "a deal struck under
+// threats reads as imposition"; Khamenei's refusal of direct talks under
+// threat, SCENARIO.md §5). Which requests count as public is fixed by kind,
+// not read from the mechanism: every protocol of package mechanism asks
+// Propose and Respond only for moves the other parties see (or, in shuttle
+// talks, that the mediator may pass on).
+type FaceBound struct {
+	Inner mechanism.Party
+
+	p      *preference.Profile
+	sp     *outcome.Space
+	offers strategy.Offers
+	best   float64
+	buf    outcome.Outcome
+}
+
+// Init starts Inner and finds the party's best acceptable outcome.
+func (f *FaceBound) Init(s *mechanism.Setup) error {
+	if s == nil || s.Profile == nil || s.Space == nil {
+		return errors.New("themes: a face-bound party needs its profile and the space")
+	}
+	offers, err := strategy.OffersFor(s.Space, s.Profile, s.Profile.Reservation-preference.Tolerance)
+	if err != nil {
+		return err
+	}
+	f.p, f.sp, f.offers = s.Profile, s.Space, offers
+	f.best = math.Inf(1)
+	if !offers.Empty() {
+		f.best = offers.Best()
+	}
+	f.buf = s.Space.New()
+	return f.Inner.Init(s)
+}
+
+// Act proposes its best outcome and accepts only as much in public, and
+// lets Inner answer everything else.
+func (f *FaceBound) Act(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+	switch r.Kind {
+	case mechanism.Propose:
+		if f.offers.Empty() {
+			return mechanism.Answer{Kind: mechanism.End}
+		}
+		f.offers.AtLeast(f.best, f.buf)
+		return mechanism.Answer{Kind: mechanism.Offer, Outcome: f.buf}
+	case mechanism.Respond:
+		if f.sp.Valid(r.Offer) && f.p.Acceptable(f.sp, r.Offer) && f.p.Utility(r.Offer) >= f.best-preference.Tolerance {
+			return mechanism.Answer{Kind: mechanism.Accept}
+		}
+		return mechanism.Answer{Kind: mechanism.Reject}
+	}
+	return f.Inner.Act(c, r)
+}

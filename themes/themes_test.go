@@ -560,3 +560,48 @@ func BenchmarkBeliefUpdate(b *testing.B) {
 		bl.Update(o, 0)
 	}
 }
+
+// TestFaceBound: on the Iran–US scenario, a face-bound Iran proposes only
+// its best acceptable outcome, accepts in public (Respond) only an offer
+// worth as much and rejects every other one, and leaves its answers to a
+// mediator's package (Vote, Compare) to the party it wraps.
+func TestFaceBound(t *testing.T) {
+	s := builtin(t)
+	ps := s.Profiles()
+	iran := s.PartyIndex("iran")
+	inner := fn(func(_ *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+		if r.Kind == mechanism.Vote {
+			return mechanism.Answer{Kind: mechanism.Accept}
+		}
+		return mechanism.Answer{Kind: mechanism.Same}
+	})
+	f := &themes.FaceBound{Inner: inner}
+	if err := f.Init(&mechanism.Setup{Space: s.Space, Profile: ps[iran], Self: iran, NumParties: 2, Protocol: "sao",
+		Deadline: mechanism.Deadline{Rounds: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	offers, err := strategy.OffersFor(s.Space, ps[iran], ps[iran].Reservation-preference.Tolerance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &mechanism.Clock{Round: 9, T: 0.99}
+	a := f.Act(c, &mechanism.Request{Party: iran, Kind: mechanism.Propose, From: mechanism.Nobody})
+	if a.Kind != mechanism.Offer || math.Abs(ps[iran].Utility(a.Outcome)-offers.Best()) > 1e-12 {
+		t.Fatalf("near the deadline it proposed %v %v, want its best (%.3f)", a.Kind, a.Outcome, offers.Best())
+	}
+	best := a.Outcome.Clone()
+	if a := f.Act(c, &mechanism.Request{Party: iran, Kind: mechanism.Respond, Offer: best, From: 1}); a.Kind != mechanism.Accept {
+		t.Errorf("it refused its own best outcome in public: %v", a.Kind)
+	}
+	nash := s.Space.New()
+	offers.AtLeast(0.611, nash)
+	if a := f.Act(c, &mechanism.Request{Party: iran, Kind: mechanism.Respond, Offer: nash, From: 1}); a.Kind != mechanism.Reject {
+		t.Errorf("it accepted %v (worth %.3f < %.3f) in public", nash, ps[iran].Utility(nash), offers.Best())
+	}
+	if a := f.Act(c, &mechanism.Request{Party: iran, Kind: mechanism.Vote, Offer: nash, From: mechanism.MediatorRole}); a.Kind != mechanism.Accept {
+		t.Errorf("its vote on a mediator's package was %v, want the inner party's Accept", a.Kind)
+	}
+	if a := f.Act(c, &mechanism.Request{Party: iran, Kind: mechanism.Compare, Offer: nash, Other: best, From: mechanism.MediatorRole}); a.Kind != mechanism.Same {
+		t.Errorf("its comparison was %v, want the inner party's Same", a.Kind)
+	}
+}
