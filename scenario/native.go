@@ -73,6 +73,18 @@ func Load(path string) (*Scenario, error) {
 // levels and more than MaxValues issue values. The schema and the
 // normalisation rules are in docs/scenario-format.md.
 func Parse(data []byte, name string) (*Scenario, error) {
+	return parse(data, name, false)
+}
+
+// ParseView is Parse for a seat's view of a scenario, as the server hands
+// it to a seat: the same schema, with only the profiles the seat may see
+// (its own; none, or every party's, for a mediator), so fewer than two
+// parties are allowed.
+func ParseView(data []byte, name string) (*Scenario, error) {
+	return parse(data, name, true)
+}
+
+func parse(data []byte, name string, view bool) (*Scenario, error) {
 	if name == "" {
 		name = "scenario"
 	}
@@ -88,7 +100,7 @@ func Parse(data []byte, name string) (*Scenario, error) {
 		}
 		return nil, &ParseError{File: name, Problem: err.Error()}
 	}
-	d := &decoder{file: name}
+	d := &decoder{file: name, view: view}
 	d.check(root, "", 0)
 	if len(d.errs) > 0 {
 		return nil, errors.Join(d.errs...)
@@ -148,6 +160,7 @@ func parseTree(data []byte) (root *yaml.Node, err error) {
 // decoder walks the node tree and collects problems.
 type decoder struct {
 	file     string
+	view     bool // a seat's view: fewer than two parties are allowed (ParseView)
 	errs     []error
 	warnings []string
 	refs     []refUse
@@ -533,7 +546,11 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	if !ok {
 		return nil
 	}
-	if !d.require(root, "", top, "scenario", "issues", "parties") {
+	required := []string{"scenario", "issues", "parties"}
+	if d.view {
+		required = required[:2]
+	}
+	if !d.require(root, "", top, required...) {
 		return nil
 	}
 	s := &Scenario{Format: "native", Source: d.file}
@@ -566,7 +583,9 @@ func (d *decoder) scenario(root *yaml.Node) *Scenario {
 	if p, has := top["protocol"]; has {
 		d.protocol(p.v, s, md)
 	}
-	s.Parties = d.parties(top["parties"].v, sp, md)
+	if p, has := top["parties"]; has {
+		s.Parties = d.parties(p.v, sp, md)
+	}
 	if hdr.parties != nil && len(d.errs) == 0 {
 		var got []string
 		for _, p := range s.Parties {
@@ -1000,7 +1019,7 @@ func (d *decoder) parties(n *yaml.Node, sp *outcome.Space, md meta) []*Party {
 	if !ok {
 		return nil
 	}
-	if len(ps) < 2 {
+	if len(ps) < 2 && !d.view {
 		d.fail(n, "parties", "%d parties; a negotiation needs at least two", len(ps))
 	}
 	var out []*Party
