@@ -19,6 +19,10 @@ const (
 	SeatBuiltin = "builtin" // the protocol's own mediator, run inside the server
 )
 
+// NoAnswer stands in Request.Answers for a party that has not answered the
+// mediator's last text.
+const NoAnswer = "none"
+
 // Deadline bounds a session. Durations are Go duration strings ("90s", "5m").
 type Deadline struct {
 	Rounds   int    `json:"rounds,omitempty"`
@@ -102,11 +106,13 @@ type Event struct {
 
 // Request is what a seat is asked.
 type Request struct {
-	Kind    string            `json:"kind"` // propose, respond, vote, compare, relay, improve
-	Offer   map[string]string `json:"offer,omitempty"`
-	Other   map[string]string `json:"other,omitempty"`
-	From    string            `json:"from,omitempty"`    // who the offer is said to come from
-	Answers []string          `json:"answers,omitempty"` // for the mediator: the parties' answers to its last text
+	Kind  string            `json:"kind"` // propose, respond, vote, compare, relay, improve
+	Offer map[string]string `json:"offer,omitempty"`
+	Other map[string]string `json:"other,omitempty"`
+	From  string            `json:"from,omitempty"` // who the offer is said to come from
+	// Answers, for the mediator only: each party's answer to its last text,
+	// in party order (accept, reject, better, worse, same, or none).
+	Answers []string `json:"answers,omitempty"`
 	// Allowed lists the answer kinds this request takes.
 	Allowed []string `json:"allowed"`
 }

@@ -130,6 +130,7 @@ var answerKinds = func() map[string]mechanism.AnswerKind {
 	for k := mechanism.Offer; k <= mechanism.Same; k++ {
 		m[k.String()] = k
 	}
+	m[api.NoAnswer] = 0
 	return m
 }()
 

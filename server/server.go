@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net"
@@ -52,6 +53,10 @@ type Options struct {
 	CORSOrigin string
 	// Ping is how often an idle stream gets a keep-alive line (DefaultPing).
 	Ping time.Duration
+	// BadRequestBurst is how many bad requests (4xx other than 409) one
+	// address may make at once before it is answered 429; they are then
+	// allowed at 2 a second. 0: 40; negative: no limit.
+	BadRequestBurst int
 }
 
 // Server serves the API over a session.Manager.
@@ -81,7 +86,14 @@ func New(m *session.Manager, o Options) *Server {
 	if o.Ping <= 0 {
 		o.Ping = DefaultPing
 	}
-	s := &Server{m: m, o: o, log: o.Logger, mux: http.NewServeMux(), bad: newLimiter(badBurst, badRefillRate), draining: make(chan struct{})}
+	burst := float64(o.BadRequestBurst)
+	switch {
+	case burst == 0:
+		burst = badBurst
+	case burst < 0:
+		burst = math.Inf(1)
+	}
+	s := &Server{m: m, o: o, log: o.Logger, mux: http.NewServeMux(), bad: newLimiter(burst, badRefillRate), draining: make(chan struct{})}
 	s.route("/healthz", map[string]http.HandlerFunc{"GET": s.health})
 	s.route("/api/openapi.json", map[string]http.HandlerFunc{"GET": s.openapi})
 	s.route("/api/scenarios", map[string]http.HandlerFunc{"GET": s.listScenarios, "POST": s.upload})

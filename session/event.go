@@ -2,7 +2,6 @@ package session
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/outcome"
@@ -61,22 +60,4 @@ func (e *Event) marshal() []byte {
 	s.Hidden = e.To != nil && len(e.To) == 0
 	b, _ := json.Marshal(s) // ints, a float from the clock and strings only
 	return b
-}
-
-func unmarshalEvent(seq int, b []byte, sp *outcome.Space) (Event, error) {
-	var s storedEvent
-	if err := json.Unmarshal(b, &s); err != nil {
-		return Event{}, fmt.Errorf("event %d: %w", seq, err)
-	}
-	e := Event{Seq: seq, Step: s.Step, Round: s.Round, T: s.T, Party: s.Party, Kind: s.Kind, To: s.To, Note: s.Note}
-	if s.Hidden {
-		e.To = []int{}
-	}
-	if s.Outcome != nil {
-		e.Outcome = outcome.Outcome(s.Outcome)
-		if !sp.Valid(e.Outcome) {
-			return Event{}, fmt.Errorf("event %d: outcome out of the space", seq)
-		}
-	}
-	return e, nil
 }

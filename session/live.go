@@ -344,15 +344,6 @@ var answerKinds = func() map[string]mechanism.AnswerKind {
 	return m
 }()
 
-// requestKinds reads the names of mechanism.RequestKind.
-var requestKinds = func() map[string]mechanism.RequestKind {
-	m := map[string]mechanism.RequestKind{}
-	for k := mechanism.Propose; k <= mechanism.Improve; k++ {
-		m[k.String()] = k
-	}
-	return m
-}()
-
 // broken marks l as dropped and ends its streams.
 func (l *live) broken() {
 	l.isBroken = true

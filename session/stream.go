@@ -117,7 +117,11 @@ func (l *live) turn(s *seat, now time.Time) *api.Turn {
 	}
 	if s.index == mechanism.MediatorRole && req.Answers != nil {
 		for _, k := range req.Answers {
-			t.Request.Answers = append(t.Request.Answers, k.String())
+			name := k.String()
+			if k == 0 {
+				name = api.NoAnswer
+			}
+			t.Request.Answers = append(t.Request.Answers, name)
 		}
 	}
 	for _, k := range mechanism.Allows(l.mech, req) {
