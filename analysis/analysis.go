@@ -106,6 +106,13 @@ type Report struct {
 	// Epsilon is the additive bound of an approximate frontier (Auto on a
 	// frontier too large to hold); 0 when the frontier is exact.
 	Epsilon float64
+	// AcceptableEstimate and DistributionEstimate estimate the zone of
+	// agreement (in outcomes) and the ANL distribution where Auto did not
+	// enumerate (nil otherwise, or when they could not be estimated).
+	AcceptableEstimate, DistributionEstimate *Estimate
+	// Omitted names each figure Auto left out or could not take exactly
+	// without enumerating, with the reason (nil when it enumerated).
+	Omitted map[string]string
 	// Opposition is the smallest Euclidean distance from an admissible
 	// outcome's utility vector to (1, …, 1) (GENIUS 10.4's "opposition",
 	// MultilateralAnalysis); +Inf if no outcome is admissible. ANL 2023's

@@ -5,9 +5,11 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +28,11 @@ func init() {
 		Description: "Prints the outcome count, how many outcomes are feasible and acceptable to every\n" +
 			"party, the reservation values, the Pareto frontier, and the solution concepts\n" +
 			"(each defined in docs/analysis.md). Without PATH it analyses the embedded\n" +
-			"Iran–US scenario. Spaces too large to enumerate are analysed issue by issue\n" +
-			"(exact frontier of linear-additive profiles, no counts).",
+			"Iran–US scenario. Spaces past the enumeration limit (10⁸ outcomes for two\n" +
+			"linear-additive parties without rules or red lines, 10⁷ otherwise) are analysed\n" +
+			"issue by issue: exact frontier (one outcome per utility vector) and solutions,\n" +
+			"exact counts, the zone of agreement and the distribution estimated by sampling\n" +
+			"with a 95% bound, and whatever is left out named with the reason.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "variant", Usage: "apply the scenario's named variant"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
@@ -68,8 +73,32 @@ type analyzeJSON struct {
 	// distance of every admissible outcome to the nearest frontier point
 	// (two parties, enumerated spaces only).
 	Distribution *float64 `json:"distribution,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
-	Seconds      float64  `json:"seconds"`
+	// AcceptableEstimate and DistributionEstimate are estimated by sampling
+	// where the space was not enumerated: the exact figure lies within
+	// bound of value with the stated confidence.
+	AcceptableEstimate   *estimateJSON `json:"acceptable_estimate,omitempty"`
+	DistributionEstimate *estimateJSON `json:"distribution_estimate,omitempty"`
+	// Omitted names each figure left out, or not taken exactly, with the
+	// reason.
+	Omitted  map[string]string `json:"omitted,omitempty"`
+	Warnings []string          `json:"warnings,omitempty"`
+	Seconds  float64           `json:"seconds"`
+}
+
+// estimateJSON is a figure estimated from samples outcomes drawn uniformly
+// at random: |value − exact| ≤ bound with probability confidence.
+type estimateJSON struct {
+	Value      float64 `json:"value"`
+	Bound      float64 `json:"bound"`
+	Confidence float64 `json:"confidence"`
+	Samples    int     `json:"samples"`
+}
+
+func toEstimate(e *analysis.Estimate) *estimateJSON {
+	if e == nil {
+		return nil
+	}
+	return &estimateJSON{Value: e.Value, Bound: e.Bound, Confidence: analysis.Confidence, Samples: e.Samples}
 }
 
 func analyzeAction(ctx context.Context, cmd *cli.Command) error {
@@ -111,12 +140,16 @@ func buildAnalyzeJSON(sc *scenario.Scenario, pr *analysis.Report) *analyzeJSON {
 		Nash: toPoint(sp, pr.Nash), Kalai: toPoint(sp, pr.Kalai), NashGenius: toPoint(sp, pr.NashGenius),
 		KalaiGenius: toPoint(sp, pr.KalaiGenius), MaxWelfare: toPoint(sp, pr.MaxWelfareGenius),
 		MaxWelfareAcceptable: toPoint(sp, pr.MaxWelfare), Egalitarian: toPoint(sp, pr.Egalitarian),
-		Opposition: finite(pr.Opposition), OppositionANL: finite(pr.OppositionANL), Warnings: sc.Warnings}
+		Opposition: finite(pr.Opposition), OppositionANL: finite(pr.OppositionANL), Warnings: sc.Warnings,
+		AcceptableEstimate: toEstimate(pr.AcceptableEstimate), DistributionEstimate: toEstimate(pr.DistributionEstimate), Omitted: pr.Omitted}
 	if pr.Enumerated {
 		out.Method = "enumeration"
 		out.Feasible, out.Acceptable = &pr.Feasible, &pr.Acceptable
 	} else {
-		out.Method = "issue-by-issue frontier (Minkowski sum); counts not enumerated"
+		out.Method = "issue-by-issue frontier (Minkowski sum); counts from the rules' products, zone and distribution sampled"
+		if pr.Feasible >= 0 {
+			out.Feasible = &pr.Feasible
+		}
 		if pr.Epsilon > 0 {
 			out.Method += fmt.Sprintf("; ε-approximate frontier, ε = %g", pr.Epsilon)
 		}
@@ -187,7 +220,12 @@ func printAnalysis(w io.Writer, sc *scenario.Scenario, a *analyzeJSON) {
 	fmt.Fprintf(w, "Method    %s\n", a.Method)
 	if a.Feasible != nil {
 		fmt.Fprintf(w, "Feasible  %s outcomes satisfy the rules\n", thousands(*a.Feasible))
+	}
+	if a.Acceptable != nil {
 		fmt.Fprintf(w, "Zone      %s outcomes acceptable to every party\n", thousands(*a.Acceptable))
+	}
+	if e := a.AcceptableEstimate; e != nil {
+		fmt.Fprintf(w, "Zone      %.4g ± %.2g outcomes acceptable to every party (%.0f%% confidence, %s samples)\n", e.Value, e.Bound, 100*e.Confidence, thousands(int64(e.Samples)))
 	}
 	fmt.Fprintf(w, "Pareto    %d points on the frontier, %d of them acceptable to all\n", a.ParetoSize, a.ParetoAcceptable)
 	fmt.Fprintln(w)
@@ -220,6 +258,15 @@ func printAnalysis(w io.Writer, sc *scenario.Scenario, a *analyzeJSON) {
 	}
 	if a.Distribution != nil {
 		fmt.Fprintf(w, "%-28s %.4f\n", "distribution (ANL 2023)", *a.Distribution)
+	}
+	if e := a.DistributionEstimate; e != nil {
+		fmt.Fprintf(w, "%-28s %.4f ± %.4f (%.0f%% confidence, %s samples)\n", "distribution (ANL 2023)", e.Value, e.Bound, 100*e.Confidence, thousands(int64(e.Samples)))
+	}
+	if len(a.Omitted) > 0 {
+		fmt.Fprintln(w, "\nNot computed exactly")
+		for _, k := range slices.Sorted(maps.Keys(a.Omitted)) {
+			fmt.Fprintf(w, "  %-22s %s\n", k+":", a.Omitted[k])
+		}
 	}
 	if a.Nash != nil {
 		fmt.Fprintln(w, "\nNash outcome")

@@ -370,6 +370,10 @@ func TestHugeScenario(t *testing.T) {
 	if c != 0 {
 		t.Fatalf("analyze: %s", e)
 	}
+	type estimate struct {
+		Value, Bound, Confidence float64
+		Samples                  int
+	}
 	var a struct {
 		Outcomes string `json:"outcomes"`
 		Method   string `json:"method"`
@@ -377,12 +381,26 @@ func TestHugeScenario(t *testing.T) {
 		Nash     *struct {
 			Utility []float64 `json:"utility"`
 		} `json:"nash"`
+		Acceptable           *int64            `json:"acceptable"`
+		AcceptableEstimate   *estimate         `json:"acceptable_estimate"`
+		DistributionEstimate *estimate         `json:"distribution_estimate"`
+		Omitted              map[string]string `json:"omitted"`
 	}
 	if err := json.Unmarshal([]byte(out), &a); err != nil {
 		t.Fatal(err)
 	}
 	if a.Outcomes != "1"+strings.Repeat("0", 30) || !strings.Contains(a.Method, "issue-by-issue") || len(a.Pareto) == 0 || a.Nash == nil {
 		t.Fatalf("analyze of 10^30 outcomes: outcomes %s, method %q, %d frontier points, nash %v", a.Outcomes, a.Method, len(a.Pareto), a.Nash)
+	}
+	// Every figure is exact, estimated with its bound, or left out with the
+	// reason.
+	if a.Acceptable != nil || a.AcceptableEstimate == nil || a.AcceptableEstimate.Bound <= 0 || a.AcceptableEstimate.Confidence != 0.95 ||
+		a.DistributionEstimate == nil || a.DistributionEstimate.Bound <= 0 || a.DistributionEstimate.Samples == 0 || a.Omitted["pareto ties"] == "" {
+		t.Fatalf("analyze of 10^30 outcomes: zone %v, estimated %+v, distribution %+v, omitted %v", a.Acceptable, a.AcceptableEstimate, a.DistributionEstimate, a.Omitted)
+	}
+	text, e, c := runCLI(t, "", "analyze", path)
+	if c != 0 || !strings.Contains(text, "± ") || !strings.Contains(text, "95% confidence") || !strings.Contains(text, "pareto ties:") {
+		t.Fatalf("analyze of 10^30 outcomes, text (exit %d, %s):\n%s", c, e, text)
 	}
 	out, e, c = runCLI(t, "", "run", "--json", "--scenario", path, "--parties", "conceder,conceder", "--deadline-rounds", "500")
 	if c != 0 {
