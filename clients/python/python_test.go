@@ -1,0 +1,327 @@
+// Package python_test tests the Python client (backchannel.py) and its
+// example agent (example_agent.py) against the Go engine and the real
+// server: utilities computed in Python must equal Go's, and the example
+// agent, run as a real process, must play whole sessions on a real
+// 'backchannel serve' process to their end.
+//
+// python3 (3.9 or later, standard library only) must be on PATH; without it
+// the tests skip, and under CI=true they fail.
+package python_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/backchannel/backchannel/api"
+	"github.com/backchannel/backchannel/client"
+	"github.com/backchannel/backchannel/outcome"
+	"github.com/backchannel/backchannel/scenario"
+)
+
+// python returns the path of python3, or skips (fails under CI=true).
+func python(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("python3")
+	if err == nil {
+		return p
+	}
+	msg := "python3 is not on PATH: the Python client's tests need it (Debian: apt-get install python3)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// fixture is what test_backchannel.py's TestAgainstGo reads: a scenario in
+// the native JSON format, every issue's value names as Go names them, and
+// outcomes with what Go computes of them.
+type fixture struct {
+	Name     string          `json:"name"`
+	Scenario json.RawMessage `json:"scenario"`
+	Values   [][]string      `json:"values"` // per issue: its name, then its value names
+	Parties  []string        `json:"parties"`
+	Cases    []fixtureCase   `json:"cases"`
+}
+
+type fixtureCase struct {
+	Outcome    map[string]string  `json:"outcome"`
+	Feasible   bool               `json:"feasible"`
+	Utility    map[string]float64 `json:"utility"`
+	Violates   map[string]bool    `json:"violates"`
+	Acceptable map[string]bool    `json:"acceptable"`
+}
+
+// newFixture evaluates n random outcomes of sc (and the first and last of
+// the space) for every party of sc; raw is the scenario as Python reads it.
+func newFixture(t *testing.T, name string, raw []byte, sc *scenario.Scenario, n int, seed uint64) fixture {
+	t.Helper()
+	sp := sc.Space
+	fx := fixture{Name: name, Scenario: raw}
+	for i := range sp.Issues {
+		fx.Values = append(fx.Values, append([]string{sp.Issues[i].Name}, sp.Issues[i].Values...))
+	}
+	for _, p := range sc.Parties {
+		fx.Parties = append(fx.Parties, p.ID)
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	first, last := sp.New(), sp.New()
+	for i := range sp.Issues {
+		last[i] = int32(sp.Issues[i].Len() - 1)
+	}
+	outs := []outcome.Outcome{first, last}
+	for range n {
+		o := sp.New()
+		for i := range sp.Issues {
+			o[i] = int32(rng.IntN(sp.Issues[i].Len()))
+		}
+		outs = append(outs, o)
+	}
+	for _, o := range outs {
+		c := fixtureCase{Outcome: sp.Map(o), Feasible: sp.Feasible(o), Utility: map[string]float64{},
+			Violates: map[string]bool{}, Acceptable: map[string]bool{}}
+		for _, p := range sc.Parties {
+			c.Utility[p.ID] = p.Profile.Utility(o)
+			c.Violates[p.ID] = p.Profile.Violates(o)
+			c.Acceptable[p.ID] = p.Profile.Acceptable(sp, o)
+		}
+		fx.Cases = append(fx.Cases, c)
+	}
+	return fx
+}
+
+// seatView is the scenario as the seat of party i sees it: only its own
+// profile, written in the native JSON format (as the server's snapshot).
+func seatView(t *testing.T, sc *scenario.Scenario, i int) (*scenario.Scenario, []byte) {
+	t.Helper()
+	v := *sc
+	v.Parties = []*scenario.Party{sc.Parties[i]}
+	v.Variants, v.Themes, v.Mediator, v.Meta = nil, nil, nil, nil
+	raw, err := scenario.Marshal(&v, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := scenario.ParseView(raw, "view")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back, raw
+}
+
+// TestPythonUnit runs test_backchannel.py, with fixtures in which Go has
+// computed the utilities, feasibility and red lines of random outcomes of
+// the embedded Iran–US scenario (each party's seat view, as a snapshot
+// holds it) and of testdata/numeric.json (integer and real issues, every
+// numeric evaluator, weights that need normalising, red lines and rules by
+// ranges), read by Python from the original file and from Go's own
+// rewriting of it. Python must agree to 1e-12 (it agrees to the bit).
+func TestPythonUnit(t *testing.T) {
+	py := python(t)
+	dir := t.TempDir()
+	write := func(fx fixture) {
+		b, err := json.Marshal(fx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fx.Name+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	iran, err := scenario.Builtin("iran-us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range iran.Parties {
+		view, raw := seatView(t, iran, i)
+		write(newFixture(t, "iran-us-"+p.ID, raw, view, 500, uint64(i)))
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "numeric.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	num, err := scenario.Parse(raw, "numeric.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(newFixture(t, "numeric-file", raw, num, 2000, 7))
+	again, err := scenario.Marshal(num, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(newFixture(t, "numeric-marshalled", again, num, 2000, 8))
+	for i, p := range num.Parties {
+		view, raw := seatView(t, num, i)
+		write(newFixture(t, "numeric-"+p.ID, raw, view, 500, uint64(10+i)))
+	}
+
+	cmd := exec.Command(py, "-m", "unittest", "-v", "test_backchannel")
+	cmd.Env = append(os.Environ(), "BACKCHANNEL_GO_FIXTURES="+dir, "PYTHONDONTWRITEBYTECODE=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python3 -m unittest: %v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte("test_fixtures (test_backchannel.TestAgainstGo")) || bytes.Contains(out, []byte("skipped")) {
+		t.Fatalf("the fixture test did not run:\n%s", out)
+	}
+	t.Logf("%s", out)
+}
+
+// server is a 'backchannel serve' process on a free loopback port with an
+// SQLite file in a temporary folder.
+type server struct {
+	base string
+	cmd  *exec.Cmd
+	logs *bytes.Buffer
+}
+
+func startServer(t *testing.T) *server {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "backchannel")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/backchannel/backchannel/cmd/backchannel").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	s := &server{logs: &bytes.Buffer{}}
+	s.cmd = exec.Command(bin, "serve", "--db", filepath.Join(dir, "sessions.db"), "--addr", "127.0.0.1:0")
+	s.cmd.Stderr = s.logs
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			s.cmd.Process.Kill()
+			<-done
+		}
+	})
+	// The first line says where it listens: "backchannel serve: listening on http://HOST:PORT (store: …)".
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		if i := strings.Index(line, "listening on "); i >= 0 {
+			s.base = strings.Fields(line[i+len("listening on "):])[0]
+			break
+		}
+	}
+	if s.base == "" {
+		t.Fatalf("the server did not say where it listens; its log:\n%s", s.logs)
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	return s
+}
+
+// TestExampleAgent plays whole sessions on a real server process with the
+// Python example agent in one seat (against a built-in strategy, in direct
+// talks and in two mediated protocols) and in both seats, each agent a real
+// python3 process. Every session must end: the agents exit 0 having
+// printed the end, and the owner's link shows the session ended.
+func TestExampleAgent(t *testing.T) {
+	py := python(t)
+	srv := startServer(t)
+	c := client.New(srv.base)
+	cases := []struct {
+		name     string
+		protocol string
+		rounds   int
+		seats    map[string]string
+	}{
+		{"sao, python vs boulware", "sao", 30, map[string]string{"iran": api.SeatAgent, "usa": "boulware"}},
+		{"single text, conceder vs python", "single-text", 4, map[string]string{"iran": "conceder", "usa": api.SeatAgent}},
+		{"shuttle relay, python vs linear", "shuttle/relay", 20, map[string]string{"iran": api.SeatAgent, "usa": "linear"}},
+		{"feedback, python vs python", "feedback", 3, map[string]string{"iran": api.SeatAgent, "usa": api.SeatAgent}},
+		{"sao, python vs python", "sao", 40, map[string]string{"iran": api.SeatAgent, "usa": api.SeatAgent}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a guard against hangs, not a timing assertion
+			defer cancel()
+			seed := uint64(3)
+			cr, err := c.CreateSession(ctx, &api.NewSession{Scenario: "builtin:iran-us", Protocol: tc.protocol,
+				Deadline: api.Deadline{Rounds: tc.rounds}, Seed: &seed, Seats: tc.seats})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			outs := map[string]*bytes.Buffer{}
+			errs := map[string]error{}
+			var mu sync.Mutex
+			for role, link := range cr.Seats {
+				var out bytes.Buffer
+				outs[role] = &out
+				cmd := exec.CommandContext(ctx, py, "example_agent.py", link)
+				cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+				cmd.Stdout, cmd.Stderr = &out, &out
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					err := cmd.Run()
+					mu.Lock()
+					errs[role] = err
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			for role, out := range outs {
+				if errs[role] != nil {
+					t.Fatalf("example_agent.py as %s: %v\n%s\nserver log:\n%s", role, errs[role], out, srv.logs)
+				}
+				if !strings.Contains(out.String(), "\nend: ") {
+					t.Errorf("example_agent.py as %s did not print the end:\n%s", role, out)
+				}
+			}
+			owner, err := client.ParseLink(cr.Owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := owner.Status(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.End == nil || st.Status == "running" || st.Verdict == nil {
+				t.Fatalf("the owner sees status %q, end %+v, verdict %v: want the session ended and judged", st.Status, st.End, st.Verdict)
+			}
+			if st.End.Fault != nil {
+				t.Errorf("the session failed: %s: %s", st.End.Fault.Party, st.End.Fault.Reason)
+			}
+			for role, out := range outs {
+				lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+				t.Logf("%s: %s", role, lines[len(lines)-1])
+			}
+			if !strings.Contains(outs[firstRole(cr.Seats)].String(), fmt.Sprintf("end: %s", st.End.Status)) {
+				t.Errorf("the agent's end and the owner's (%s) differ:\n%s", st.End.Status, outs[firstRole(cr.Seats)])
+			}
+		})
+	}
+}
+
+func firstRole(m map[string]string) string {
+	best := ""
+	for r := range m {
+		if best == "" || r < best {
+			best = r
+		}
+	}
+	return best
+}
