@@ -267,8 +267,10 @@ func DecodeMessage(line []byte) (Message, error) {
 }
 
 // Stream opens the seat's NDJSON stream once, from event since, and calls
-// fn for every message until the stream ends (nil after an end message),
-// the connection breaks, ctx ends or fn fails.
+// fn for every message until the stream ends (nil after the session's end:
+// an end message, or a snapshot of a session that had ended, after which
+// the server closes the stream), the connection breaks, ctx ends or fn
+// fails.
 func (l *Link) Stream(ctx context.Context, since int, fn func(Message) error) error {
 	req, err := http.NewRequestWithContext(ctx, "GET", l.URL+"/stream?since="+strconv.Itoa(since), nil)
 	if err != nil {
@@ -297,7 +299,7 @@ func (l *Link) Stream(ctx context.Context, since int, fn func(Message) error) er
 		if err := fn(m); err != nil {
 			return err
 		}
-		if m.End != nil {
+		if m.End != nil || (m.Snapshot != nil && m.Snapshot.End != nil) {
 			return nil
 		}
 	}
