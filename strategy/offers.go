@@ -62,21 +62,37 @@ const MaxIndexed = 1 << 24
 
 // Index is one profile's feasible, red-line-free outcomes over one space as
 // dense indices sorted by the profile's utility (ascending; ties by index).
-// Building it costs O(N·(I+R) + M log M) for N outcomes, I issues, R rules and
-// M kept outcomes; queries cost O(log M). An Index is immutable and safe for
-// concurrent use; [Index.Above] gives a party its view.
+//
+// It is sorted lazily: building it costs one pass over the N outcomes,
+// O(N·n̄) with utilities kept as prefix sums (n̄ ≈ 1 addition per outcome),
+// plus a counting sort of the M kept outcomes into 4,096 buckets of equal
+// utility width, O(M); a bucket is sorted, O(b log b) for its b outcomes,
+// the first time a query reaches it. A strategy that only offers near the
+// top of its range (Boulware) sorts a few buckets, never all M outcomes.
+// Queries cost O(log M) once their bucket is sorted. An Index is safe for
+// concurrent use (each bucket is sorted once, under a sync.Once); its order
+// is the same as a full sort's. [Index.Above] gives a party its view.
 type Index struct {
 	space *outcome.Space
-	util  []float64 // ascending
+	util  []float64 // ascending once every bucket is sorted
 	idx   []int32   // dense outcome index of each entry
 	// vals holds each entry's value indices back to back when every issue
 	// has at most 256 values and the table stays small (maxTable bytes):
 	// copying them is several times faster than decoding the dense index.
+	// A bucket's rows are written when it is sorted.
 	vals []uint8
+
+	radix     []int64     // the space's mixed radix, to decode into vals
+	lo, scale float64     // bucket of u: bucketOf(u)
+	start     []int32     // bucket b holds entries start[b] … start[b+1]−1
+	sorted    []sync.Once // one per bucket
 }
 
 // maxTable bounds the decoded-outcome table of an Index (bytes).
 const maxTable = 1 << 26
+
+// indexBuckets is the number of utility buckets of an Index.
+const indexBuckets = 1 << 12
 
 // NewIndex enumerates sp and builds p's sorted index. It returns an error
 // wrapping [outcome.ErrTooLarge] if sp has more than MaxIndexed outcomes, and
@@ -94,44 +110,196 @@ func NewIndex(sp *outcome.Space, p *preference.Profile) (*Index, error) {
 	if p.RedLines != nil && len(p.RedLines) != sp.NumIssues() {
 		return nil, fmt.Errorf("strategy: profile %q has red lines for %d issues, the space has %d", p.Name, len(p.RedLines), sp.NumIssues())
 	}
-	n, _ := sp.Size()
-	type entry struct {
-		u float64
-		i int32
-	}
-	es := make([]entry, 0, min(n, 1<<16))
-	o := sp.New()
-	for i := int64(0); i < n; i++ {
-		if !p.Violates(o) && sp.Feasible(o) {
-			es = append(es, entry{p.Utility(o), int32(i)})
+	util, idx := kept(sp, p)
+	// Counting sort into buckets of equal utility width; stable, so each
+	// bucket lists its outcomes in index order.
+	ix := &Index{space: sp, start: make([]int32, indexBuckets+1), sorted: make([]sync.Once, indexBuckets)}
+	ix.lo, ix.scale = 0, 1
+	if len(util) > 0 {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for _, u := range util {
+			lo, hi = min(lo, u), max(hi, u)
 		}
-		sp.Next(o)
-	}
-	slices.SortFunc(es, func(a, b entry) int {
-		if c := cmp.Compare(a.u, b.u); c != 0 {
-			return c
+		if hi > lo && !math.IsInf(hi-lo, 0) {
+			ix.lo, ix.scale = lo, indexBuckets/(hi-lo)
 		}
-		return cmp.Compare(a.i, b.i)
-	})
-	ix := &Index{space: sp, util: make([]float64, len(es)), idx: make([]int32, len(es))}
-	for k, e := range es {
-		ix.util[k], ix.idx[k] = e.u, e.i
+	}
+	count := make([]int32, indexBuckets+1)
+	for _, u := range util {
+		count[ix.bucketOf(u)+1]++
+	}
+	for b := range indexBuckets {
+		count[b+1] += count[b]
+	}
+	copy(ix.start, count)
+	ix.util = make([]float64, len(util))
+	ix.idx = make([]int32, len(util))
+	for k, u := range util {
+		b := ix.bucketOf(u)
+		at := count[b]
+		count[b]++
+		ix.util[at], ix.idx[at] = u, idx[k]
 	}
 	ni := sp.NumIssues()
-	small := len(es)*ni <= maxTable
+	small := len(util)*ni <= maxTable
 	for i := range sp.Issues {
 		small = small && sp.Issues[i].Len() <= 256
 	}
 	if small {
-		ix.vals = make([]uint8, len(es)*ni)
-		for k, e := range es {
-			sp.Decode(outcome.Index(e.i), o)
-			for j, v := range o {
-				ix.vals[k*ni+j] = uint8(v)
-			}
+		ix.vals = make([]uint8, len(util)*ni)
+		ix.radix = make([]int64, ni)
+		r := int64(1)
+		for i := ni - 1; i >= 0; i-- {
+			ix.radix[i] = r
+			r *= int64(sp.Issues[i].Len())
 		}
 	}
 	return ix, nil
+}
+
+// kept lists the outcomes of sp that satisfy its rules and cross none of
+// p's red lines, in index order, with p's utility of each (bit-identical to
+// Profile.Utility: linear utilities are prefix sums added in issue order
+// from 0, recomputed from the first issue a step changed).
+func kept(sp *outcome.Space, p *preference.Profile) ([]float64, []int32) {
+	n, _ := sp.Size()
+	util := make([]float64, 0, n)
+	idx := make([]int32, 0, n)
+	o := sp.New()
+	ni := len(o)
+	linear := p.Custom == nil
+	pre := make([]float64, ni+1)
+	bad := make([]bool, ni+1)
+	from := 0
+	for i := int64(0); i < n; i++ {
+		for t := from; t < ni; t++ {
+			bad[t+1] = bad[t] || (p.RedLines != nil && p.RedLines[t] != nil && p.RedLines[t][o[t]])
+			if linear {
+				pre[t+1] = pre[t] + p.Contribution(t, o[t])
+			}
+		}
+		from = ni
+		if !bad[ni] && sp.Feasible(o) {
+			u := pre[ni]
+			if !linear {
+				u = p.Utility(o)
+			} else if p.CapAtOne && u > 1 {
+				u = 1
+			}
+			util = append(util, u)
+			idx = append(idx, int32(i))
+		}
+		t := ni - 1
+		for ; t >= 0; t-- {
+			o[t]++
+			if int(o[t]) < len(sp.Issues[t].Values) {
+				break
+			}
+			o[t] = 0
+		}
+		from = max(t, 0)
+	}
+	return util, idx
+}
+
+// bucketOf returns u's bucket: monotone in u, so a lower bucket holds only
+// lower utilities. NaN goes to bucket 0, where cmp.Compare sorts it first.
+func (ix *Index) bucketOf(u float64) int {
+	x := (u - ix.lo) * ix.scale
+	switch {
+	case x >= indexBuckets-1:
+		return indexBuckets - 1
+	case x > 0:
+		return int(x)
+	}
+	return 0
+}
+
+// sortBucket sorts bucket b (once) by utility, ties by index, and fills its
+// rows of the value table. It never allocates (strategies must not allocate
+// per request once started).
+func (ix *Index) sortBucket(b int) {
+	ix.sorted[b].Do(func() {
+		lo, hi := int(ix.start[b]), int(ix.start[b+1])
+		heapSort(ix.util[lo:hi], ix.idx[lo:hi])
+		if ix.vals == nil {
+			return
+		}
+		ni := len(ix.radix)
+		for k := lo; k < hi; k++ {
+			x := int64(ix.idx[k])
+			row := ix.vals[k*ni : (k+1)*ni]
+			for i, r := range ix.radix { // as outcome.Space.Decode
+				row[i] = uint8(x / r)
+				x %= r
+			}
+		}
+	})
+}
+
+// heapSort sorts the parallel slices u, i by (u, i) ascending in place:
+// O(b log b), no allocation (Williams 1964).
+func heapSort(u []float64, i []int32) {
+	less := func(a, b int) bool {
+		if c := cmp.Compare(u[a], u[b]); c != 0 {
+			return c < 0
+		}
+		return i[a] < i[b]
+	}
+	swap := func(a, b int) {
+		u[a], u[b] = u[b], u[a]
+		i[a], i[b] = i[b], i[a]
+	}
+	down := func(root, n int) {
+		for {
+			c := 2*root + 1
+			if c >= n {
+				return
+			}
+			if c+1 < n && less(c, c+1) {
+				c++
+			}
+			if !less(root, c) {
+				return
+			}
+			swap(root, c)
+			root = c
+		}
+	}
+	n := len(u)
+	for r := n/2 - 1; r >= 0; r-- {
+		down(r, n)
+	}
+	for end := n - 1; end > 0; end-- {
+		swap(0, end)
+		down(0, end)
+	}
+}
+
+// ready sorts the bucket that holds entry k and returns the first entry of
+// the next bucket.
+func (ix *Index) ready(k int) int {
+	b := sort.Search(indexBuckets, func(b int) bool { return int(ix.start[b+1]) > k })
+	ix.sortBucket(b)
+	return int(ix.start[b+1])
+}
+
+// utilAt returns entry k's utility.
+func (ix *Index) utilAt(k int) float64 {
+	ix.ready(k)
+	return ix.util[k]
+}
+
+// firstAtLeast returns the first entry whose utility is ≥ t (len if none):
+// only t's own bucket can hold both smaller and larger utilities.
+func (ix *Index) firstAtLeast(t float64) int {
+	if len(ix.util) == 0 || math.IsNaN(t) {
+		return len(ix.util) // as sort.SearchFloat64s: nothing is ≥ NaN
+	}
+	b := ix.bucketOf(t)
+	ix.sortBucket(b)
+	lo, hi := int(ix.start[b]), int(ix.start[b+1])
+	return lo + sort.SearchFloat64s(ix.util[lo:hi], t)
 }
 
 // Len returns the number of feasible, red-line-free outcomes in the index.
@@ -141,8 +309,7 @@ func (ix *Index) Len() int { return len(ix.util) }
 // the party's acceptable outcomes when floor is its reservation value. The
 // view is cheap (no copy) and belongs to one party at a time.
 func (ix *Index) Above(floor float64) *IndexOffers {
-	lo := sort.SearchFloat64s(ix.util, floor)
-	return &IndexOffers{ix: ix, lo: lo}
+	return &IndexOffers{ix: ix, lo: ix.firstAtLeast(floor)}
 }
 
 // IndexOffers is an [Index] restricted to a utility floor: it implements
@@ -159,17 +326,18 @@ func (v *IndexOffers) Len() int { return len(v.ix.util) - v.lo }
 func (v *IndexOffers) Empty() bool { return v.lo >= len(v.ix.util) }
 
 // Best returns the highest acceptable utility.
-func (v *IndexOffers) Best() float64 { return v.ix.util[len(v.ix.util)-1] }
+func (v *IndexOffers) Best() float64 { return v.ix.utilAt(len(v.ix.util) - 1) }
 
 // Worst returns the lowest acceptable utility.
-func (v *IndexOffers) Worst() float64 { return v.ix.util[v.lo] }
+func (v *IndexOffers) Worst() float64 { return v.ix.utilAt(v.lo) }
 
 func (v *IndexOffers) at(k int, dst outcome.Outcome) float64 {
+	v.ix.ready(k)
 	v.ix.decode(k, dst)
 	return v.ix.util[k]
 }
 
-// decode writes entry k's outcome into dst.
+// decode writes entry k's outcome into dst; k's bucket must be sorted.
 func (ix *Index) decode(k int, dst outcome.Outcome) {
 	if ix.vals == nil {
 		ix.space.Decode(outcome.Index(ix.idx[k]), dst)
@@ -183,20 +351,11 @@ func (ix *Index) decode(k int, dst outcome.Outcome) {
 
 // AtLeast writes the acceptable outcome of lowest utility ≥ target.
 func (v *IndexOffers) AtLeast(target float64, dst outcome.Outcome) float64 {
-	u := v.ix.util
-	lo, hi := v.lo, len(u)
-	for lo < hi { // first k in [v.lo, len) with u[k] >= target
-		m := int(uint(lo+hi) >> 1)
-		if u[m] < target {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	k := max(v.lo, v.ix.firstAtLeast(target))
+	if k == len(v.ix.util) {
+		k--
 	}
-	if lo == len(u) {
-		lo = len(u) - 1
-	}
-	return v.at(lo, dst)
+	return v.at(k, dst)
 }
 
 // Nth writes the n-th best acceptable outcome.
@@ -210,15 +369,23 @@ func (v *IndexOffers) Nth(n int, dst outcome.Outcome) (float64, bool) {
 
 // Within appends acceptable outcomes with utility in [lo, hi].
 func (v *IndexOffers) Within(lo, hi float64, limit int, buf []int32) []int32 {
-	u := v.ix.util
-	k := v.lo + sort.SearchFloat64s(u[v.lo:], lo)
-	ni := v.ix.space.NumIssues()
-	for n := 0; k < len(u) && u[k] <= hi && n < limit; k, n = k+1, n+1 {
+	ix := v.ix
+	u := ix.util
+	k := max(v.lo, ix.firstAtLeast(lo))
+	ni := ix.space.NumIssues()
+	end := -1 // first entry past the sorted bucket that holds k
+	for n := 0; k < len(u) && n < limit; k, n = k+1, n+1 {
+		if k >= end {
+			end = ix.ready(k)
+		}
+		if u[k] > hi {
+			break
+		}
 		if cap(buf)-len(buf) < ni {
 			buf = slices.Grow(buf, ni)
 		}
 		buf = buf[:len(buf)+ni]
-		v.ix.decode(k, outcome.Outcome(buf[len(buf)-ni:]))
+		ix.decode(k, outcome.Outcome(buf[len(buf)-ni:]))
 	}
 	return buf
 }

@@ -1,10 +1,12 @@
 package strategy_test
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
 	"sync"
 	"testing"
 
@@ -273,6 +275,65 @@ func TestNegotiationProperties(t *testing.T) {
 			}
 			if res.Status == mechanism.Agreement && !acceptable(sp, p, res.Agreement) {
 				t.Fatalf("agreement %v unacceptable to party %d", res.Agreement, i)
+			}
+		}
+	})
+}
+
+// TestIndexOrderIsFullSort holds the lazily sorted index to the order of a
+// full sort by (utility, dense index): after queries that sort some buckets
+// in a random order, every entry from the top down is the outcome the full
+// sort puts there, and AtLeast picks the outcome the full sort would.
+func TestIndexOrderIsFullSort(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sp, p := randomScenario(t)
+		p.CapAtOne = rapid.Bool().Draw(t, "cap")
+		type entry struct {
+			u float64
+			i outcome.Index
+		}
+		var want []entry
+		o := sp.New()
+		for {
+			if !p.Violates(o) && sp.Feasible(o) {
+				want = append(want, entry{p.Utility(o), sp.Index(o)})
+			}
+			if !sp.Next(o) {
+				break
+			}
+		}
+		slices.SortFunc(want, func(a, b entry) int {
+			if a.u != b.u {
+				return cmp.Compare(a.u, b.u)
+			}
+			return cmp.Compare(a.i, b.i)
+		})
+		ix, err := strategy.NewIndex(sp, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := ix.Above(math.Inf(-1))
+		if len(want) == 0 {
+			if !off.Empty() {
+				t.Fatal("index of an empty space is not empty")
+			}
+			return
+		}
+		dst := sp.New()
+		for range 10 {
+			target := rapid.Float64Range(-0.2, 1.2).Draw(t, "target")
+			off.AtLeast(target, dst)
+			k := sort.Search(len(want), func(k int) bool { return want[k].u >= target })
+			k = min(k, len(want)-1)
+			if sp.Index(dst) != want[k].i {
+				t.Fatalf("AtLeast(%v) = %v, want %v", target, dst, sp.Decode(want[k].i, sp.New()))
+			}
+		}
+		for n := range want {
+			u, ok := off.Nth(n, dst)
+			w := want[len(want)-1-n]
+			if !ok || u != w.u || sp.Index(dst) != w.i {
+				t.Fatalf("Nth(%d) = %v (u=%v), want index %d (u=%v)", n, dst, u, w.i, w.u)
 			}
 		}
 	})
