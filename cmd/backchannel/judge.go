@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"math"
 
 	"github.com/backchannel/backchannel/analysis"
@@ -66,16 +67,59 @@ type faultJSON struct {
 	Reason string `json:"reason"`
 }
 
-// judge compares a finished negotiation with the scenario's analysis.
-func judge(ctx context.Context, sc *scenario.Scenario, rr runResult) (*runReport, error) {
+// judgement is what run prints about the scenario, whichever way it was
+// computed.
+type judgement struct {
+	acceptable        int64
+	nash, kalai, welf *analysis.Point
+	distanceToPareto  func(ctx context.Context, u []float64) (float64, error)
+}
+
+// judgeScenario computes only what run prints: by enumeration without the
+// Pareto frontier (analysis.Summarize, two passes; the distance to the
+// frontier by Summary.DistanceToPareto) where the space is enumerable, and
+// from the issue-by-issue frontier (analysis.Auto) where it is not.
+func judgeScenario(ctx context.Context, sc *scenario.Scenario) (*judgement, error) {
+	s, err := analysis.Summarize(ctx, sc.Space, sc.Profiles(), analysis.Options{})
+	if err == nil {
+		return &judgement{acceptable: s.Acceptable, nash: s.Nash, kalai: s.Kalai, welf: s.MaxWelfare, distanceToPareto: s.DistanceToPareto}, nil
+	}
+	if !errors.Is(err, outcome.ErrTooLarge) && !errors.Is(err, analysis.ErrTooManyTies) {
+		return nil, err
+	}
 	pr, err := analyse(ctx, sc, false)
 	if err != nil {
 		return nil, err
 	}
+	return &judgement{acceptable: pr.Acceptable, nash: pr.Nash, kalai: pr.Kalai, welf: pr.MaxWelfare,
+		distanceToPareto: func(_ context.Context, u []float64) (float64, error) { d, _ := pr.DistanceToPareto(u); return d, nil }}, nil
+}
+
+// judgeAsync starts judgeScenario on its own goroutine (the figures do not
+// depend on the negotiation, so they are computed while it runs) and returns
+// a function that waits for them. Cancelling ctx stops it.
+func judgeAsync(ctx context.Context, sc *scenario.Scenario) func() (*judgement, error) {
+	type judged struct {
+		j   *judgement
+		err error
+	}
+	c := make(chan judged, 1)
+	go func() {
+		j, err := judgeScenario(ctx, sc)
+		c <- judged{j, err}
+	}()
+	return func() (*judgement, error) {
+		r := <-c
+		return r.j, r.err
+	}
+}
+
+// judge compares a finished negotiation with the scenario's figures.
+func judge(ctx context.Context, sc *scenario.Scenario, pr *judgement, rr runResult) (*runReport, error) {
 	res := rr.res
-	rep := &runReport{Scenario: sc.ID, Outcomes: sc.Space.Count().String(), ZoneOfAgreement: pr.Acceptable,
+	rep := &runReport{Scenario: sc.ID, Outcomes: sc.Space.Count().String(), ZoneOfAgreement: pr.acceptable,
 		Status: res.Status.String(), Reason: res.Reason, Rounds: res.Rounds, Steps: res.Steps,
-		Nash: toPoint(sc.Space, pr.Nash), Kalai: toPoint(sc.Space, pr.Kalai), MaxWelfare: toPoint(sc.Space, pr.MaxWelfare),
+		Nash: toPoint(sc.Space, pr.nash), Kalai: toPoint(sc.Space, pr.kalai), MaxWelfare: toPoint(sc.Space, pr.welf),
 		ElapsedSeconds: rr.elapsed.Seconds()}
 	for _, p := range sc.Parties {
 		rep.Parties = append(rep.Parties, runParty{ID: p.ID, Reservation: p.Profile.Reservation})
@@ -96,11 +140,23 @@ func judge(ctx context.Context, sc *scenario.Scenario, rr runResult) (*runReport
 			w += u[i]
 		}
 		rep.Welfare = &w
-		dp, _ := pr.DistanceToPareto(u)
-		dn, dk := pr.DistanceToNash(u), pr.DistanceToKalai(u)
+		dp, err := pr.distanceToPareto(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		dn, dk := distanceTo(pr.nash, u), distanceTo(pr.kalai, u)
 		rep.DistancePareto, rep.DistanceNash, rep.DistanceKalai = finite(dp), finite(dn), finite(dk)
 	}
 	return rep, nil
+}
+
+// distanceTo returns the Euclidean distance from u to p's utilities, +Inf
+// when there is no such point.
+func distanceTo(p *analysis.Point, u []float64) float64 {
+	if p == nil {
+		return math.Inf(1)
+	}
+	return analysis.Distance(u, p.Utility)
 }
 
 func finite(x float64) *float64 {

@@ -83,6 +83,9 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 		}
 		defer trace.Close()
 	}
+	jctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	figures := judgeAsync(jctx, sc)
 	res, err := negotiate(ctx, rc, trace, key)
 	if err != nil {
 		return err
@@ -92,7 +95,11 @@ func runAction(ctx context.Context, cmd *cli.Command) error {
 			return fmt.Errorf("--trace: %w", err)
 		}
 	}
-	rep, err := judge(ctx, sc, res)
+	pr, err := figures()
+	if err != nil {
+		return err
+	}
+	rep, err := judge(ctx, sc, pr, res)
 	if err != nil {
 		return err
 	}
