@@ -14,6 +14,7 @@ import (
 
 	"github.com/backchannel/backchannel/genius"
 	"github.com/backchannel/backchannel/internal/corpus"
+	"github.com/backchannel/backchannel/internal/racedetect"
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/preference"
 )
@@ -139,8 +140,8 @@ func TestAdditiveMatchesEnumeration(t *testing.T) {
 }
 
 // TestAdditiveMatchesEnumerationOnCorpus compares the two paths on every
-// two-party GENIUS scenario of the corpus with at most corpusLimit
-// outcomes.
+// two-party GENIUS scenario of the corpus with at most corpusLimit outcomes
+// (200,000 under the race detector, which slows the passes tenfold).
 func TestAdditiveMatchesEnumerationOnCorpus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the corpus comparison enumerates every scenario twice")
@@ -163,6 +164,10 @@ func TestAdditiveMatchesEnumerationOnCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	limit := int64(corpusLimit)
+	if racedetect.Enabled {
+		limit = 200_000
+	}
 	compared := 0
 	for _, dir := range dirs {
 		s, err := genius.ReadDir(dir)
@@ -170,7 +175,7 @@ func TestAdditiveMatchesEnumerationOnCorpus(t *testing.T) {
 			continue
 		}
 		ps := s.Profiles()[:2]
-		if n, ok := s.Space.Size(); !ok || n > corpusLimit || !additive2(s.Space, ps) {
+		if n, ok := s.Space.Size(); !ok || n > limit || !additive2(s.Space, ps) {
 			continue
 		}
 		rel, _ := filepath.Rel(root, dir)
