@@ -7,8 +7,8 @@
 //	go run ./tools/scaling -large          # adds 10⁷-outcome enumerations (≈2 GB)
 //	go run ./tools/scaling -only rounds,parties   # only the named curves
 //
-// The curves: frontier, nparty, offers (analysis and offer search) and
-// rounds, parties (negotiation speed).
+// The curves: frontier, nparty, offers, analyze (analysis and offer search)
+// and rounds, parties (negotiation speed).
 //
 // Every figure is the best of repeated runs within a time budget on one
 // goroutine; peak memory is the largest live heap seen while the operation
@@ -40,7 +40,7 @@ import (
 func main() {
 	out := flag.String("out", "docs/scaling", "folder for the tables and plots")
 	large := flag.Bool("large", false, "also run the 10⁷-outcome enumerations (slow, ≈2 GB)")
-	only := flag.String("only", "", "comma-separated curves to measure (frontier, nparty, offers, rounds, parties); empty: all")
+	only := flag.String("only", "", "comma-separated curves to measure (frontier, nparty, offers, analyze, rounds, parties); empty: all")
 	flag.Parse()
 	want := map[string]bool{}
 	for _, c := range strings.Split(*only, ",") {
@@ -59,7 +59,7 @@ func main() {
 }
 
 // curves are the names -only accepts, one per table written.
-var curves = []string{"frontier", "nparty", "offers", "rounds", "parties"}
+var curves = []string{"frontier", "nparty", "offers", "analyze", "rounds", "parties"}
 
 // space returns ni issues × nv values with d random linear profiles
 // (weights summing to 1, evaluations uniform in [0,1]).
@@ -251,6 +251,11 @@ func run(dir string, large bool, want map[string]bool) error {
 	}
 	if on("offers") {
 		if err := offersCurve(dir, cmd, budget, large); err != nil {
+			return err
+		}
+	}
+	if on("analyze") {
+		if err := analyzeCurve(dir, cmd, budget); err != nil {
 			return err
 		}
 	}
