@@ -345,6 +345,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+var newline = []byte{'\n'}
+
 //go:embed openapi.json
 var openapiDoc []byte
 
@@ -595,22 +597,21 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	}
-	send := func(v any) error {
+	// send writes what one commit made visible to the seat and flushes
+	// once: one write on the connection, however many messages.
+	send := func(ms []session.Message) error {
 		rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 		start()
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		if sse {
-			seq, typ := seqOf(v)
-			_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", seq, typ, b)
-		} else {
-			b = append(b, '\n')
-			_, err = w.Write(b)
-		}
-		if err != nil {
-			return err
+		for _, m := range ms {
+			var err error
+			if sse {
+				_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", m.Seq, m.Type, m.JSON)
+			} else if _, err = w.Write(m.JSON); err == nil {
+				_, err = w.Write(newline)
+			}
+			if err != nil {
+				return err
+			}
 		}
 		return flush()
 	}
@@ -645,21 +646,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, session.ErrReload) {
 		s.log.Debug("stream ended", "session", acc.Session, "err", err)
 	}
-}
-
-// seqOf returns a stream message's number and type, for SSE.
-func seqOf(v any) (int, string) {
-	switch m := v.(type) {
-	case *api.Snapshot:
-		return m.Seq, m.Type
-	case api.Event:
-		return m.Seq, m.Type
-	case *api.Turn:
-		return m.Seq, m.Type
-	case *api.End:
-		return m.Seq, m.Type
-	}
-	return 0, "message"
 }
 
 // Drain ends every open stream (their clients reconnect elsewhere or

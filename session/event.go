@@ -21,6 +21,7 @@ type Event struct {
 	Outcome outcome.Outcome
 	To      []int
 	Note    string
+	json    []byte // as the API shows it, once encoded (live.eventJSON)
 }
 
 // VisibleTo reports whether the party (index or MediatorRole) may see e.

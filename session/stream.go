@@ -138,12 +138,41 @@ func (l *live) turn(s *seat, now time.Time) *api.Turn {
 	return t
 }
 
+// Message is one message of a seat's stream, encoded: a snapshot, an
+// event, a turn or an end (package api), as JSON without a newline.
+type Message struct {
+	Seq  int    // the event number it carries (the SSE id)
+	Type string // "snapshot", "event", "turn" or "end"
+	JSON []byte // shared: the receiver must not modify it
+}
+
+func message(seq int, typ string, v any) (Message, error) {
+	b, err := json.Marshal(v)
+	return Message{Seq: seq, Type: typ, JSON: b}, err
+}
+
+// eventJSON is e as the API shows it, encoded once and shared by every
+// seat's stream (what a seat sees of an event does not depend on the
+// seat); l.mu must be held.
+func (l *live) eventJSON(e *Event) ([]byte, error) {
+	if e.json == nil {
+		b, err := json.Marshal(l.apiEvent(e))
+		if err != nil {
+			return nil, err
+		}
+		e.json = b
+	}
+	return e.json, nil
+}
+
 // Stream sends the seat's snapshot (with the events numbered above since),
 // then every event shown to the seat as it is committed, a turn each time
 // the seat is asked, and an end when the session ends, after which it
-// returns nil. When nothing was sent for idle, it calls ping. It returns
-// ctx's error when ctx ends, send's or ping's first error, or ErrReload.
-func (m *Manager) Stream(ctx context.Context, acc Access, since int, idle time.Duration, send func(v any) error, ping func() error) error {
+// returns nil. Each call of send carries what one commit made visible to
+// the seat, to be written together. When nothing was sent for idle, it
+// calls ping. It returns ctx's error when ctx ends, send's or ping's first
+// error, or ErrReload.
+func (m *Manager) Stream(ctx context.Context, acc Access, since int, idle time.Duration, send func([]Message) error, ping func() error) error {
 	l, err := m.get(ctx, acc.Session)
 	if err != nil {
 		return err
@@ -160,7 +189,11 @@ func (m *Manager) Stream(ctx context.Context, acc Access, since int, idle time.D
 	if err != nil {
 		return err
 	}
-	if err := send(sn); err != nil {
+	msg, err := message(sn.Seq, sn.Type, sn)
+	if err != nil {
+		return err
+	}
+	if err := send([]Message{msg}); err != nil {
 		return err
 	}
 	if sn.End != nil {
@@ -173,6 +206,7 @@ func (m *Manager) Stream(ctx context.Context, acc Access, since int, idle time.D
 	}
 	t := time.NewTimer(idle)
 	defer t.Stop()
+	var out []Message
 	for {
 		select {
 		case <-ctx.Done():
@@ -185,30 +219,39 @@ func (m *Manager) Stream(ctx context.Context, acc Access, since int, idle time.D
 			continue
 		case <-ch:
 		}
-		var out []any
+		out = out[:0]
 		l.mu.Lock()
 		if l.isBroken {
 			l.mu.Unlock()
 			return ErrReload
 		}
-		for i := cursor; i < l.committed; i++ {
+		for i := cursor; i < l.committed && err == nil; i++ {
 			if e := &l.events[i]; e.VisibleTo(s.index) {
-				out = append(out, l.apiEvent(e))
+				var b []byte
+				if b, err = l.eventJSON(e); err == nil {
+					out = append(out, Message{Seq: e.Seq, Type: "event", JSON: b})
+				}
 			}
 		}
 		cursor = l.committed
-		if tu := l.turn(s, time.Now()); tu != nil && tu.Step != lastTurn {
+		if tu := l.turn(s, time.Now()); err == nil && tu != nil && tu.Step != lastTurn {
 			lastTurn = tu.Step
-			out = append(out, tu)
+			msg, err = message(tu.Seq, tu.Type, tu)
+			out = append(out, msg)
 		}
 		ended := l.ended
-		if ended {
-			out = append(out, l.end(s.index, l.committed))
+		if ended && err == nil {
+			e := l.end(s.index, l.committed)
+			msg, err = message(e.Seq, e.Type, e)
+			out = append(out, msg)
 		}
 		ch = l.changed
 		l.mu.Unlock()
-		for _, v := range out {
-			if err := send(v); err != nil {
+		if err != nil {
+			return err
+		}
+		if len(out) > 0 {
+			if err := send(out); err != nil {
 				return err
 			}
 		}
