@@ -239,8 +239,17 @@ func DecodeMessage(line []byte) (Message, error) {
 	var head struct {
 		Type string `json:"type"`
 	}
-	if err := json.Unmarshal(line, &head); err != nil {
-		return Message{}, fmt.Errorf("stream line: %w", err)
+	// The server writes the type first: read it without decoding the line
+	// twice, else fall back to decoding the head.
+	if rest, ok := bytes.CutPrefix(line, []byte(`{"type":"`)); ok {
+		if i := bytes.IndexByte(rest, '"'); i >= 0 && bytes.IndexByte(rest[:i], '\\') < 0 {
+			head.Type = string(rest[:i])
+		}
+	}
+	if head.Type == "" {
+		if err := json.Unmarshal(line, &head); err != nil {
+			return Message{}, fmt.Errorf("stream line: %w", err)
+		}
 	}
 	var m Message
 	var err error
