@@ -51,7 +51,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
-	return &Store{sqldb.New(db, sqldb.Dialect{MaxParams: 32766})}, nil
+	return &Store{sqldb.New(db, sqldb.Dialect{MaxParams: 32766, OneWriter: true})}, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

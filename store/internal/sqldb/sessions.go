@@ -17,6 +17,10 @@ var _ store.Sessions = (*DB)(nil)
 func (s *DB) PutUpload(ctx context.Context, u store.Upload) error {
 	q := fmt.Sprintf("INSERT INTO uploads (id, title, source, doc) VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
 		s.ph(1), s.ph(2), s.ph(3), s.ph(4))
+	if s.d.OneWriter {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+	}
 	if _, err := s.db.ExecContext(ctx, q, u.ID, u.Title, u.Source, u.Doc); err != nil {
 		return fmt.Errorf("store: upload %s: %w", u.ID, err)
 	}
@@ -56,10 +60,11 @@ func (s *DB) Uploads(ctx context.Context) ([]store.Upload, error) {
 
 // CreateSession stores a session and its tokens in one transaction.
 func (s *DB) CreateSession(ctx context.Context, ss store.Session, tokens []store.Token) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return err
 	}
+	defer done()
 	defer tx.Rollback()
 	q := fmt.Sprintf("INSERT INTO sessions (id, spec, created_ms, status, result) VALUES (%s, %s, %s, %s, %s)",
 		s.ph(1), s.ph(2), s.ph(3), s.ph(4), s.ph(5))
@@ -143,10 +148,11 @@ func (s *DB) Append(ctx context.Context, batches []store.Batch) error {
 			events = append(events, []any{b.Session, e.Seq, string(e.Body)})
 		}
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return err
 	}
+	defer done()
 	defer tx.Rollback()
 	n, err := s.insertRows(ctx, tx, "session_moves", moveColumns, moves)
 	if err != nil {

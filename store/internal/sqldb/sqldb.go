@@ -12,6 +12,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/backchannel/backchannel/store"
@@ -23,12 +24,34 @@ type Dialect struct {
 	Numbered bool
 	// MaxParams bounds the bound parameters of one statement.
 	MaxParams int
+	// OneWriter: the database takes one writing transaction at a time
+	// (SQLite). Writers of this process then queue on a mutex instead of
+	// meeting the database's busy handler, which sleeps (1, 2, 5, … up to
+	// 100 ms) and so stalls the group commit behind a session's creation.
+	OneWriter bool
 }
 
 // DB is a store.Store over a migrated database.
 type DB struct {
-	db *sql.DB
-	d  Dialect
+	db  *sql.DB
+	d   Dialect
+	wmu sync.Mutex // held by writing transactions when d.OneWriter
+}
+
+// begin starts a writing transaction; done must be called after its
+// Commit or Rollback.
+func (s *DB) begin(ctx context.Context) (tx *sql.Tx, done func(), err error) {
+	done = func() {}
+	if s.d.OneWriter {
+		s.wmu.Lock()
+		done = s.wmu.Unlock
+	}
+	tx, err = s.db.BeginTx(ctx, nil)
+	if err != nil {
+		done()
+		return nil, nil, fmt.Errorf("store: begin: %w", err)
+	}
+	return tx, done, nil
 }
 
 // New wraps db, whose schema is already migrated. DB takes ownership of db.
@@ -103,10 +126,11 @@ func (s *DB) Put(ctx context.Context, rs []store.Result) (int, error) {
 			return 0, fmt.Errorf("store: result %d has no job id", i)
 		}
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.begin(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("store: begin: %w", err)
+		return 0, err
 	}
+	defer done()
 	defer tx.Rollback()
 	per := max(1, min(500, s.d.MaxParams/len(columns)))
 	n := 0
@@ -152,10 +176,11 @@ func (s *DB) PutScenarios(ctx context.Context, ss []store.Scenario) error {
 	if len(ss) == 0 {
 		return nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, done, err := s.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return err
 	}
+	defer done()
 	defer tx.Rollback()
 	q := fmt.Sprintf("INSERT INTO scenarios (key, id, roles, reservations, frontier, nash) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (key) DO NOTHING",
 		s.ph(1), s.ph(2), s.ph(3), s.ph(4), s.ph(5), s.ph(6))
