@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -29,7 +32,10 @@ type Config struct {
 	Actions  int           // or: measure until this many actions are acknowledged
 	Scenario string        // a scenario id on the server; "" uploads the generated one
 	Protocol string        // "sao" unless told
-	Logf     func(format string, args ...any)
+	// ServerPID, when set, is the server's process (on Linux): its CPU
+	// time over the window is reported apart from this process's.
+	ServerPID int
+	Logf      func(format string, args ...any)
 }
 
 // Result is what a run measured, over the measured window only.
@@ -40,11 +46,16 @@ type Result struct {
 	RTT      []float64     // post → the event on the other seat's stream, ms, sorted
 	Ack      []float64     // post → acknowledgement, ms, sorted
 	CPU      time.Duration // user+system time of this process (server included when in-process)
-	Created  int64         // sessions created during the window
-	Ended    int64         // sessions ended during the window
-	Refused  int64         // actions refused as stale or not the seat's turn
-	Errors   []string      // the first few errors
-	NErrors  int64
+	Allocs   uint64        // heap allocations of this process
+	Bytes    uint64        // bytes allocated by this process
+	// ServerCPU is the user+system time of the server process
+	// (Config.ServerPID), or -1.
+	ServerCPU time.Duration
+	Created   int64    // sessions created during the window
+	Ended     int64    // sessions ended during the window
+	Refused   int64    // actions refused as stale or not the seat's turn
+	Errors    []string // the first few errors
+	NErrors   int64
 }
 
 // PerSec is the acknowledged actions per second.
@@ -66,7 +77,11 @@ func (r *Result) String() string {
 		Pct(r.RTT, 50), Pct(r.RTT, 90), Pct(r.RTT, 99), Pct(r.RTT, 100), len(r.RTT))
 	fmt.Fprintf(&b, "post → acknowledgement (ms): p50 %.2f  p99 %.2f\n", Pct(r.Ack, 50), Pct(r.Ack, 99))
 	if r.Actions > 0 {
-		fmt.Fprintf(&b, "CPU of this process: %.1f s = %.0f µs per action\n", r.CPU.Seconds(), float64(r.CPU.Microseconds())/float64(r.Actions))
+		fmt.Fprintf(&b, "CPU of this process: %.1f s = %.0f µs per action; %.0f allocations, %.1f kB per action\n", r.CPU.Seconds(),
+			float64(r.CPU.Microseconds())/float64(r.Actions), float64(r.Allocs)/float64(r.Actions), float64(r.Bytes)/1024/float64(r.Actions))
+		if r.ServerCPU >= 0 {
+			fmt.Fprintf(&b, "CPU of the server process: %.1f s = %.0f µs per action\n", r.ServerCPU.Seconds(), float64(r.ServerCPU.Microseconds())/float64(r.Actions))
+		}
 	}
 	fmt.Fprintf(&b, "sessions created %d, ended %d; actions refused as stale %d; errors %d\n", r.Created, r.Ended, r.Refused, r.NErrors)
 	for _, e := range r.Errors {
@@ -158,7 +173,9 @@ func Run(ctx context.Context, base string, cfg Config) (*Result, error) {
 	r.created.Store(0)
 	r.ended.Store(0)
 	r.refused.Store(0)
-	cpu0 := cpuTime()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	cpu0, scpu0 := cpuTime(), procCPU(cfg.ServerPID)
 	t0 := time.Now()
 	r.measuring.Store(true)
 	if cfg.Actions > 0 {
@@ -176,9 +193,14 @@ func Run(ctx context.Context, base string, cfg Config) (*Result, error) {
 	r.measuring.Store(false)
 	elapsed := time.Since(t0)
 	cpu := cpuTime() - cpu0
+	runtime.ReadMemStats(&ms1)
+	scpu := procCPU(cfg.ServerPID)
+	if scpu >= 0 && scpu0 >= 0 {
+		scpu -= scpu0
+	}
 	stop()
 	wg.Wait()
-	res := &Result{Sessions: cfg.Sessions, Elapsed: elapsed, Actions: r.acked.Load(), CPU: cpu, Created: r.created.Load(),
+	res := &Result{Sessions: cfg.Sessions, Elapsed: elapsed, Actions: r.acked.Load(), CPU: cpu, ServerCPU: scpu, Allocs: ms1.Mallocs - ms0.Mallocs, Bytes: ms1.TotalAlloc - ms0.TotalAlloc, Created: r.created.Load(),
 		Ended: r.ended.Load(), Refused: r.refused.Load(), NErrors: r.nerrors.Load()}
 	r.mu.Lock()
 	res.RTT, res.Ack, res.Errors = r.rtt, r.ackLat, r.errs
@@ -194,6 +216,31 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// procCPU returns the user+system time of process pid from /proc, or -1.
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return -1
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// Fields after the command (which may hold spaces) in parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	var ut, st int64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	const hz = 100 // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / hz
 }
 
 func (r *runner) fail(err error) {

@@ -46,13 +46,14 @@ func main() {
 		warmup   = flag.Duration("warmup", 5*time.Second, "run this long before measuring")
 		duration = flag.Duration("duration", 20*time.Second, "measure this long")
 		scenario = flag.String("scenario", "", "scenario id on the server (default: upload the generated one)")
+		spid     = flag.Int("server-pid", 0, "with --server: the server's process `ID`, to report its CPU time per action (Linux)")
 		cpuprof  = flag.String("cpuprofile", "", "write a CPU profile of the measured window to `FILE`")
 	)
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := run(ctx, *srv, *db, *fresh, *cpuprof, Config{Sessions: *sessions, Rounds: *rounds, Rate: *rate,
-		Warmup: *warmup, Duration: *duration, Scenario: *scenario}); err != nil {
+		Warmup: *warmup, Duration: *duration, Scenario: *scenario, ServerPID: *spid}); err != nil {
 		fmt.Fprintln(os.Stderr, "sessionload:", err)
 		os.Exit(1)
 	}
