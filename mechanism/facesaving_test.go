@@ -134,6 +134,7 @@ func faceProtocols() []faceProtocol {
 	return []faceProtocol{
 		{"blind-bidding/suggester", true, func() mechanism.Mechanism { return mechanism.NewBlindBidding(0) }, func() mechanism.Party { return &mediator.Suggester{} }, true},
 		{"blind-bidding/suggester×2", true, func() mechanism.Mechanism { return mechanism.NewBlindBidding(2) }, func() mechanism.Party { return &mediator.Suggester{Count: 8} }, true},
+		{"blind-bidding/interpolator", true, func() mechanism.Mechanism { return mechanism.NewBlindBidding(0) }, func() mechanism.Party { return &mediator.Interpolator{} }, true},
 		{"double-blind/proposer", false, func() mechanism.Mechanism { return mechanism.NewDoubleBlind() }, func() mechanism.Party { return &mediator.Proposer{} }, false},
 		{"double-blind/random", false, func() mechanism.Mechanism { return mechanism.NewDoubleBlind() }, func() mechanism.Party { return &randomPackages{} }, true},
 	}

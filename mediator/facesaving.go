@@ -2,6 +2,7 @@ package mediator
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"sync"
 
@@ -345,4 +346,121 @@ func (m *Proposer) better(idx int64, answers []mechanism.AnswerKind) bool {
 		}
 	}
 	return true
+}
+
+// Interpolator is a blind-bidding mediator that knows nothing of the
+// parties' preferences: its suggestions are built from the visible
+// proposals alone, "along the parties' stated positions". Suggestion k of a
+// session (k = 0 … Count−1) mixes the proposals with weights wₖ — for two
+// parties (1 − λₖ, λₖ) with λₖ = (k+1)/(Count+1), from near party 0's
+// proposal to near party 1's; with more parties equal weights first, then
+// each party in turn weighted double — issue by issue: an integer or real
+// issue takes the weighted mean of the proposed values (rounded to the
+// grid); the discrete issues, in an order drawn once per session from
+// Setup.Rand, are handed out to the parties in proportion to their weights
+// (the first share of them takes party 0's value, and so on). Infeasible
+// mixtures and duplicates are dropped. O(Count·n·I) per session; it never
+// reads a profile, so it needs no confidential access.
+type Interpolator struct {
+	Count int // suggestions per session (default 5)
+
+	sp    *outcome.Space
+	t     texts
+	n     int
+	queue []outcome.Outcome
+	w     []float64
+}
+
+// Init starts a new negotiation.
+func (m *Interpolator) Init(s *mechanism.Setup) error {
+	if err := m.t.reset(s, "interpolator", "blind-bidding"); err != nil {
+		return err
+	}
+	m.sp, m.n = s.Space, s.NumParties
+	m.queue = m.queue[:0]
+	m.w = make([]float64, m.n)
+	return nil
+}
+
+func (m *Interpolator) count() int {
+	if m.Count > 0 {
+		return m.Count
+	}
+	return 5
+}
+
+// Act makes the next suggestion of the session, or calls the vote.
+func (m *Interpolator) Act(_ *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+	if r.Kind != mechanism.Propose {
+		return mechanism.Answer{}
+	}
+	if r.Offer == nil {
+		m.plan(r.Proposals)
+	}
+	if len(m.queue) == 0 {
+		return mechanism.Answer{Kind: mechanism.Accept}
+	}
+	o := m.queue[0]
+	m.queue = m.queue[1:]
+	return mechanism.Answer{Kind: mechanism.Offer, Outcome: o}
+}
+
+func (m *Interpolator) plan(props []outcome.Outcome) {
+	m.queue = m.queue[:0]
+	if len(props) != m.n {
+		return
+	}
+	for _, p := range props {
+		if p == nil || !m.sp.Valid(p) {
+			return
+		}
+	}
+	var discrete []int
+	for i := range m.sp.Issues {
+		if m.sp.Issues[i].Kind == outcome.Discrete {
+			discrete = append(discrete, i)
+		}
+	}
+	m.t.r.Shuffle(len(discrete), func(a, b int) { discrete[a], discrete[b] = discrete[b], discrete[a] })
+	k := m.count()
+	for s := range k {
+		if m.n == 2 {
+			l := float64(s+1) / float64(k+1)
+			m.w[0], m.w[1] = 1-l, l
+		} else {
+			for i := range m.w {
+				m.w[i] = 1
+			}
+			if s > 0 {
+				m.w[(s-1)%m.n] = 2
+			}
+		}
+		total := 0.0
+		for _, w := range m.w {
+			total += w
+		}
+		o := m.sp.New()
+		for i := range m.sp.Issues {
+			if m.sp.Issues[i].Kind == outcome.Discrete {
+				continue
+			}
+			v := 0.0
+			for j, p := range props {
+				v += m.w[j] / total * float64(p[i])
+			}
+			o[i] = int32(math.Round(v))
+		}
+		for r, i := range discrete {
+			x, j, acc := (float64(r)+0.5)/float64(len(discrete)), 0, m.w[0]/total
+			for x > acc && j+1 < m.n {
+				j++
+				acc += m.w[j] / total
+			}
+			o[i] = props[j][i]
+		}
+		if !m.sp.Feasible(o) || slices.ContainsFunc(m.queue, o.Equal) {
+			continue
+		}
+		m.queue = append(m.queue, o)
+	}
 }

@@ -2,6 +2,7 @@ package mediator_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -179,4 +180,67 @@ func TestProposer(t *testing.T) {
 	if err := (&mediator.Proposer{}).Init(setup(sp, "single-text", 1, ps)); err == nil {
 		t.Error("the proposer started in another protocol")
 	}
+}
+
+// TestInterpolator: without any profile, every suggestion is feasible, new
+// in its session, takes each discrete issue's value from some visible
+// proposal and each numeric issue's between the proposals' values; the same
+// seed gives the same suggestions, and a complete fan runs from near party
+// 0's proposal to near party 1's (two parties, numeric issue c).
+func TestInterpolator(t *testing.T) {
+	sp, _ := small(t)
+	all := allOutcomes(sp)
+	rapid.Check(t, func(rt *rapid.T) {
+		props := make([]outcome.Outcome, 2)
+		for i := range props {
+			props[i] = all[rapid.IntRange(0, len(all)-1).Draw(rt, "proposal")]
+		}
+		seed := rapid.Uint64().Draw(rt, "seed")
+		session := func() []outcome.Outcome {
+			m := &mediator.Interpolator{}
+			if err := m.Init(setup(sp, "blind-bidding", seed, nil)); err != nil {
+				rt.Fatal(err)
+			}
+			var out []outcome.Outcome
+			var last outcome.Outcome
+			for range 20 {
+				a := m.Act(&mechanism.Clock{}, &mechanism.Request{Party: mechanism.MediatorRole, Kind: mechanism.Propose, Offer: last, From: mechanism.Nobody, Proposals: props})
+				if a.Kind == mechanism.Accept {
+					return out
+				}
+				last = a.Outcome.Clone()
+				out = append(out, last)
+			}
+			rt.Fatal("the interpolator never called the vote")
+			return nil
+		}
+		got := session()
+		if len(got) > 5 {
+			rt.Fatalf("%d suggestions, want at most 5", len(got))
+		}
+		for k, s := range got {
+			if !sp.Feasible(s) || slices.ContainsFunc(got[:k], s.Equal) {
+				rt.Fatalf("suggestion %v infeasible or repeated", s)
+			}
+			for i, is := range sp.Issues {
+				lo, hi := min(props[0][i], props[1][i]), max(props[0][i], props[1][i])
+				if is.Kind == outcome.Discrete && s[i] != props[0][i] && s[i] != props[1][i] {
+					rt.Fatalf("issue %s of %v is in neither proposal %v", is.Name, s, props)
+				}
+				if s[i] < lo || s[i] > hi {
+					rt.Fatalf("issue %s of %v lies outside the proposals %v", is.Name, s, props)
+				}
+			}
+		}
+		if again := session(); !slices.EqualFunc(got, again, outcome.Outcome.Equal) {
+			rt.Fatalf("the same seed gave %v, then %v", got, again)
+		}
+		if len(got) == 5 { // none dropped: the fan is complete
+			first, last := got[0], got[len(got)-1]
+			d := func(o, p outcome.Outcome) int32 { return max(o[2]-p[2], p[2]-o[2]) }
+			if d(first, props[0]) > d(first, props[1]) || d(last, props[1]) > d(last, props[0]) {
+				rt.Fatalf("fan %v does not run from %v to %v on issue c", got, props[0], props[1])
+			}
+		}
+	})
 }

@@ -65,6 +65,10 @@ var registry = []entry{
 		Source: "Thiessen & McMahon 2000 (Smartsettle); this project", Confidential: true, Params: []Param{
 			{Name: "count", Default: 5, Min: 1, Max: 8, Doc: "suggestions per session"},
 		}}, func(p map[string]float64) mechanism.Party { return &Suggester{Count: int(p["count"])} }},
+	{Info{Name: "interpolator", Protocol: "blind-bidding", Summary: "suggests mixtures of the visible proposals, issue by issue, without reading any profile",
+		Source: "Smartsettle (suggestions between the proposals); this project", Params: []Param{
+			{Name: "count", Default: 5, Min: 1, Max: 8, Doc: "suggestions per session"},
+		}}, func(p map[string]float64) mechanism.Party { return &Interpolator{Count: int(p["count"])} }},
 	{Info{Name: "proposer", Protocol: "double-blind", Summary: "proposes the Nash point, then packages better for whoever rejected in secret (confidential)",
 		Source: "the mediator's double-blind proposal (JAMS ADR Insights 2020); Nash 1950", Confidential: true}, func(map[string]float64) mechanism.Party { return &Proposer{} }},
 	{Info{Name: "improver", Protocol: "post-settlement", Summary: "proposes the Nash improvement over the agreement (confidential)",

@@ -106,9 +106,11 @@ var registry = []Protocol{
 			return &mediator.Phased{Talks: &mediator.Annealer{}, Improver: &mediator.Improver{}}
 		},
 		Voter: hill, TextsPerRound: textsPerRound, MinParties: 2},
-	{Name: "blind-bidding", Summary: "face-saving: visible proposals, suggested packages between them, secret acceptances; a deal only where acceptances overlap (Smartsettle)", Indirect: true,
+	{Name: "blind-bidding/suggester", Summary: "face-saving: visible proposals, frontier packages suggested between them (confidential), secret acceptances; a deal only where acceptances overlap (Smartsettle)", Indirect: true,
 		New: func() mechanism.Mechanism { return mechanism.NewBlindBidding(0) }, Mediator: med("suggester"), Voter: secret, MinParties: 2},
-	{Name: "double-blind", Summary: "face-saving: the mediator proposes one package at a time, each party accepts or rejects in secret; a refusal reveals only \"no deal\"", Indirect: true,
+	{Name: "blind-bidding/interpolator", Summary: "face-saving blind bidding; the suggestions mix the visible proposals issue by issue (no profiles)", Indirect: true,
+		New: func() mechanism.Mechanism { return mechanism.NewBlindBidding(0) }, Mediator: med("interpolator"), Voter: secret, MinParties: 2},
+	{Name: "double-blind/proposer", Summary: "face-saving: the mediator proposes one package at a time, each party accepts or rejects in secret; a refusal reveals only \"no deal\"", Indirect: true,
 		New: func() mechanism.Mechanism { return mechanism.NewDoubleBlind() }, Mediator: med("proposer"), Voter: secret, MinParties: 2},
 	{Name: "arbitration", Summary: "reference: a trusted arbitrator with both profiles awards the Nash point", Indirect: true,
 		New: func() mechanism.Mechanism { return mechanism.NewArbitration() }, Mediator: med("arbitrator"), Voter: hill, MinParties: 2},
@@ -120,8 +122,10 @@ var aliases = map[string]string{
 	"shuttle":           "shuttle/relay",
 	"single-text":       "single-text/annealer",
 	"feedback":          "feedback/learner",
-	"blind":             "blind-bidding",
-	"mediator-proposal": "double-blind",
+	"blind":             "blind-bidding/suggester",
+	"blind-bidding":     "blind-bidding/suggester",
+	"mediator-proposal": "double-blind/proposer",
+	"double-blind":      "double-blind/proposer",
 	"post-settlement":   "sao+post-settlement",
 }
 
@@ -139,7 +143,7 @@ func Names() []string {
 }
 
 // Lookup returns the protocol called name (or one of its short aliases:
-// direct, shuttle, single-text, feedback, post-settlement, blind, mediator-proposal). The error lists
+// direct, shuttle, single-text, feedback, post-settlement, blind, blind-bidding, mediator-proposal, double-blind). The error lists
 // the known names.
 func Lookup(name string) (Protocol, error) {
 	if a, ok := aliases[name]; ok {

@@ -112,7 +112,7 @@ func TestFaceSavingThreeParties(t *testing.T) {
 	up4, down4, up3, down3 := []float64{0, 1.0 / 3, 2.0 / 3, 1}, []float64{1, 2.0 / 3, 1.0 / 3, 0}, []float64{0, 0.5, 1}, []float64{1, 0.5, 0}
 	mid4, mid3 := []float64{0, 1, 1, 0}, []float64{0, 1, 0}
 	ps := []*preference.Profile{mk([][]float64{up4, up4, down3}, 0.3), mk([][]float64{down4, mid4, up3}, 0.3), mk([][]float64{mid4, down4, mid3}, 0.3)}
-	for _, name := range []string{"blind-bidding", "double-blind"} {
+	for _, name := range []string{"blind-bidding/suggester", "blind-bidding/interpolator", "double-blind/proposer"} {
 		pr, err := protocol.Lookup(name)
 		if err != nil {
 			t.Fatal(err)

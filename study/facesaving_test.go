@@ -14,7 +14,8 @@ import (
 // direct talks do not.
 func TestFaceSavingStudy(t *testing.T) {
 	ps := FaceSavingProtocols()
-	want := []string{"sao", "single-text/annealer", "blind-bidding", "double-blind", "blind-bidding (public schedule)", "double-blind (public schedule)"}
+	want := []string{"sao", "single-text/annealer", "blind-bidding/suggester", "blind-bidding/interpolator", "double-blind/proposer",
+		"blind-bidding/suggester (public schedule)", "double-blind/proposer (public schedule)"}
 	if len(ps) != len(want) {
 		t.Fatalf("%d protocols, want %d", len(ps), len(want))
 	}
@@ -23,7 +24,7 @@ func TestFaceSavingStudy(t *testing.T) {
 			t.Fatalf("protocol %d is %q, want %q", i, p.Name, want[i])
 		}
 	}
-	for _, p := range ps[4:] {
+	for _, p := range ps[5:] {
 		v, ok := p.Voter().(*voting.Secret)
 		if !ok || v.E != PublicSchedule {
 			t.Errorf("%s: voter %#v, want voting.Secret{E: %v}", p.Name, p.Voter(), PublicSchedule)

@@ -125,7 +125,7 @@ func StudyProtocols() []protocol.Protocol {
 	for _, p := range protocol.All() {
 		switch p.Name {
 		case "sao", "shuttle/bridge", "single-text/annealer", "feedback/learner", "sao+post-settlement",
-			"blind-bidding", "double-blind", "arbitration":
+			"blind-bidding/suggester", "blind-bidding/interpolator", "double-blind/proposer", "arbitration":
 			out = append(out, p)
 		}
 	}
@@ -139,23 +139,25 @@ func StudyProtocols() []protocol.Protocol {
 const PublicSchedule = 0.2
 
 // FaceSavingProtocols are the protocols of the face-saving study: direct
-// talks, the annealed single text, blind bidding and the double-blind
-// proposal as registered (secret acceptances on the linear schedule), and
-// each of the two face-saving protocols again with the secret acceptances
+// talks, the annealed single text, blind bidding (with the confidential
+// suggester and with the interpolator, which reads no profile) and the
+// double-blind proposal as registered (secret acceptances on the linear
+// schedule), and blind bidding with the suggester and the double-blind
+// proposal again with the secret acceptances
 // on the parties' public schedule (voting.Secret with E = PublicSchedule):
 // the control that tells how much of what they reach comes from parties
 // conceding in secret faster than in public, and how much from the
 // mediator's packages and the final session.
 func FaceSavingProtocols() []protocol.Protocol {
 	var out []protocol.Protocol
-	for _, name := range []string{"sao", "single-text/annealer", "blind-bidding", "double-blind"} {
+	for _, name := range []string{"sao", "single-text/annealer", "blind-bidding/suggester", "blind-bidding/interpolator", "double-blind/proposer"} {
 		p, err := protocol.Lookup(name)
 		if err != nil {
 			panic("study: " + err.Error()) // programmer error: the registry lost a protocol
 		}
 		out = append(out, p)
 	}
-	for _, p := range out[2:4] {
+	for _, p := range []protocol.Protocol{out[2], out[4]} {
 		q := p
 		q.Name = p.Name + " (public schedule)"
 		q.Voter = func() voting.Voter { return &voting.Secret{E: PublicSchedule} }

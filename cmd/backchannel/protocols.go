@@ -35,7 +35,7 @@ func init() {
 				}
 				fmt.Printf("%-38s %s  %s\n", it.Name, kind, it.Summary)
 			}
-			fmt.Println("\nShort names: direct, shuttle, single-text, feedback, post-settlement, blind, mediator-proposal.")
+			fmt.Println("\nShort names: direct, shuttle, single-text, feedback, post-settlement, blind, blind-bidding, mediator-proposal, double-blind.")
 			return nil
 		},
 	})

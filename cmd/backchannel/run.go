@@ -29,7 +29,7 @@ func init() {
 			"Nash point and the Kalai–Smorodinsky point.\n\n" +
 			"Example:\n  backchannel run --protocol sao --parties boulware,conceder --deadline-rounds 200 --seed 7",
 		Flags: append(scenarioFlags(),
-			&cli.StringFlag{Name: "protocol", Value: "sao", Usage: "protocol: " + strings.Join(protocol.Names(), ", ") + " (short: direct, shuttle, single-text, feedback, post-settlement, blind, mediator-proposal)"},
+			&cli.StringFlag{Name: "protocol", Value: "sao", Usage: "protocol: " + strings.Join(protocol.Names(), ", ") + " (short: direct, shuttle, single-text, feedback, post-settlement, blind, blind-bidding, mediator-proposal, double-blind)"},
 			&cli.StringSliceFlag{Name: "parties", Aliases: []string{"p"}, Value: []string{"conceder", "linear"},
 				Usage: "one strategy per party, in party order: NAME or NAME:KEY=VALUE (see 'backchannel strategies')"},
 			&cli.IntFlag{Name: "deadline-rounds", Usage: "deadline in rounds (default: the scenario's suggestion, else 100)"},

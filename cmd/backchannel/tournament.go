@@ -45,7 +45,7 @@ func init() {
 				Flags: []cli.Flag{
 					&cli.StringSliceFlag{Name: "strategies", Usage: "strategy specs NAME or NAME:KEY=VALUE, comma-separated (see 'backchannel strategies')"},
 					&cli.StringSliceFlag{Name: "scenarios", Usage: "scenario files or builtin:NAME, comma-separated; FILE#VARIANT applies a variant (default: the embedded scenario)"},
-					&cli.StringSliceFlag{Name: "protocols", Usage: "protocols, comma-separated: " + strings.Join(protocol.Names(), ", ") + " (short: direct, shuttle, single-text, feedback, post-settlement, blind, mediator-proposal; default: sao)"},
+					&cli.StringSliceFlag{Name: "protocols", Usage: "protocols, comma-separated: " + strings.Join(protocol.Names(), ", ") + " (short: direct, shuttle, single-text, feedback, post-settlement, blind, blind-bidding, mediator-proposal, double-blind; default: sao)"},
 					&cli.IntFlag{Name: "repetitions", Aliases: []string{"n"}, Usage: "negotiations per pairing, each with its own seed (default 1)"},
 					&cli.Uint64Flag{Name: "seed", Usage: "plan seed: every job's seed derives from it (default 0)"},
 					&cli.IntFlag{Name: "workers", Aliases: []string{"j"}, Usage: "negotiations run at once (default: all cores)"},
