@@ -385,3 +385,12 @@ func (m *DoubleBlind) Apply(a Answer) error {
 	}
 	return nil
 }
+
+// AllowedAnswers: the blind-bidding mediator may also answer a propose
+// request Accept, to call the vote on the suggestions made so far.
+func (m *BlindBidding) AllowedAnswers(r *Request) []AnswerKind {
+	if r.Kind == Propose && r.Party == MediatorRole {
+		return []AnswerKind{Offer, Accept, End}
+	}
+	return r.Kind.Answers()
+}

@@ -455,3 +455,32 @@ func TestDoubleBlindOneShot(t *testing.T) {
 		}
 	}
 }
+
+// TestFaceSavingAllows: a driver is told the answers each request takes —
+// the blind-bidding mediator may also call the vote (Accept); the parties'
+// proposals and every double-blind request take the usual kinds.
+func TestFaceSavingAllows(t *testing.T) {
+	sp, _ := small(t)
+	bb := mechanism.NewBlindBidding(0)
+	if err := bb.Start(sp, 2, mechanism.Deadline{Rounds: 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := mechanism.Allows(bb, bb.Next()); !slices.Equal(got, []mechanism.AnswerKind{mechanism.Offer, mechanism.End}) {
+		t.Errorf("a party's proposal allows %v", got)
+	}
+	for range 2 {
+		if err := bb.Apply(mechanism.Answer{Kind: mechanism.Offer, Outcome: outcome.Outcome{1, 1, 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := bb.Next(); r.Party != mechanism.MediatorRole || !slices.Equal(mechanism.Allows(bb, r), []mechanism.AnswerKind{mechanism.Offer, mechanism.Accept, mechanism.End}) {
+		t.Errorf("the mediator's request %+v allows %v", r, mechanism.Allows(bb, r))
+	}
+	db := mechanism.NewDoubleBlind()
+	if err := db.Start(sp, 2, mechanism.Deadline{Rounds: 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := mechanism.Allows(db, db.Next()); !slices.Equal(got, []mechanism.AnswerKind{mechanism.Offer, mechanism.End}) {
+		t.Errorf("the double-blind mediator's request allows %v", got)
+	}
+}
