@@ -33,7 +33,7 @@ import (
 
 // env is a real server over a real SQLite file, served over loopback HTTP.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	db   string
 	st   *sqlite.Store
 	m    *session.Manager
@@ -47,9 +47,9 @@ type env struct {
 // (TestHeadersAndLimits tests the limit).
 var testOptions = server.Options{Ping: 200 * time.Millisecond, BadRequestBurst: -1}
 
-func start(t *testing.T, db string) *env { return startWith(t, db, testOptions) }
+func start(t testing.TB, db string) *env { return startWith(t, db, testOptions) }
 
-func startWith(t *testing.T, db string, o server.Options) *env {
+func startWith(t testing.TB, db string, o server.Options) *env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,7 +58,7 @@ func startWith(t *testing.T, db string, o server.Options) *env {
 	return startOn(t, db, ln, o)
 }
 
-func startOn(t *testing.T, db string, ln net.Listener, o server.Options) *env {
+func startOn(t testing.TB, db string, ln net.Listener, o server.Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, db)

@@ -531,12 +531,15 @@ func (m *Manager) Act(ctx context.Context, acc Access, a *api.Action) (*api.Ack,
 	if a.Step < 0 {
 		return nil, invalid("step", "step %d is negative", a.Step)
 	}
-	if a.Step < cur || (l.mech.Done() && a.Step == cur && a.Step < len(l.moves)) {
-		if a.Step < len(l.moves) {
-			mv := l.moves[a.Step]
-			if mv.Step == a.Step && mv.Party == s.index && sameMove(l, mv, a) {
-				return ack(l, mv), nil
-			}
+	if a.Step < len(l.moves) && l.moves[a.Step].Step == a.Step {
+		// The step was answered (or ended by the clock): a retry gets the
+		// same Ack; anything else is stale.
+		mv := l.moves[a.Step]
+		switch {
+		case mv.Party == s.index && sameMove(l, mv, a):
+			return ack(l, mv), nil
+		case mv.Kind == "fault" || mv.Kind == "expire":
+			return nil, conflict(CodeEnded, cur, "the session has ended (%s)", firstLine(l.mech.Result().Reason))
 		}
 		return nil, conflict(CodeStale, cur, "step %d was answered already; the session is at step %d: read your stream (or GET your link) for the current request", a.Step, cur)
 	}

@@ -29,9 +29,12 @@ type Spec struct {
 // time and whose scenario suggests none (as 'backchannel run').
 const DefaultRounds = 100
 
-// Limits on what a session may ask for.
+// Limits on what a session may ask for. MaxRounds bounds the deadline as
+// the protocol counts it (a protocol of many texts per round of budget
+// counts each text), so that a session of built-in seats, which runs to its
+// end inside the request that creates it, stays bounded.
 const (
-	MaxRounds   = 1_000_000
+	MaxRounds   = 20_000
 	MaxDuration = 7 * 24 * time.Hour
 )
 
@@ -69,6 +72,9 @@ func specFrom(req *api.NewSession, sc *scenario.Scenario) (Spec, error) {
 		if s.Rounds == 0 {
 			s.Rounds = DefaultRounds
 		}
+	}
+	if r := proto.Rounds(s.Rounds); r > MaxRounds {
+		return Spec{}, invalid("deadline.rounds", "deadline.rounds %d is %d rounds of %s, more than the %d a session may have", s.Rounds, r, proto.Name, MaxRounds)
 	}
 	roles := map[string]bool{}
 	for _, p := range sc.Parties {

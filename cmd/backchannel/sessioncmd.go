@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -78,6 +79,7 @@ func init() {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "seat", Usage: "the seat's `LINK`", Required: true},
 			&cli.StringFlag{Name: "strategy", Value: "boulware", Usage: "`NAME` or NAME:KEY=VALUE (see 'backchannel strategies')"},
+			&cli.DurationFlag{Name: "think", Usage: "wait this long before each move, as a person would (0: answer at once)"},
 			&cli.BoolFlag{Name: "json", Usage: "print how the session ended as JSON"},
 		},
 		Action: agentAction,
@@ -310,7 +312,14 @@ func agentAction(ctx context.Context, cmd *cli.Command) error {
 	if _, err := strategy.ParseSpec(spec); err != nil {
 		return usagef("--strategy: %v", err)
 	}
-	end, err := client.Play(ctx, l, func(*client.Seat) (mechanism.Party, error) { return strategy.ParseSpec(spec) })
+	think := cmd.Duration("think")
+	end, err := client.Play(ctx, l, func(*client.Seat) (mechanism.Party, error) {
+		a, err := strategy.ParseSpec(spec)
+		if think > 0 {
+			return &thinking{Party: a, d: think}, err
+		}
+		return a, err
+	})
 	if err != nil {
 		return err
 	}
@@ -319,4 +328,15 @@ func agentAction(ctx context.Context, cmd *cli.Command) error {
 	}
 	printEnd(os.Stdout, end)
 	return nil
+}
+
+// thinking waits before each move.
+type thinking struct {
+	mechanism.Party
+	d time.Duration
+}
+
+func (p *thinking) Act(c *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
+	time.Sleep(p.d)
+	return p.Party.Act(c, r)
 }

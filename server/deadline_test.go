@@ -1,0 +1,79 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backchannel/backchannel/api"
+	"github.com/backchannel/backchannel/client"
+)
+
+// endOf follows a seat's stream (without acting) until the session ends.
+func endOf(t *testing.T, u string) (*api.End, *api.Turn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var end *api.End
+	var first *api.Turn
+	err := link(t, u).Follow(ctx, func(m client.Message) error {
+		switch {
+		case m.Snapshot != nil && m.Snapshot.Turn != nil && first == nil:
+			first = m.Snapshot.Turn
+		case m.Turn != nil && first == nil:
+			first = m.Turn
+		case m.End != nil:
+			end = m.End
+		case m.Snapshot != nil && m.Snapshot.End != nil:
+			end = m.Snapshot.End
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return end, first
+}
+
+// TestServerEnforcesDeadlines: the move time and the wall-clock deadline
+// are enforced by the server itself, while no request is in flight: a seat
+// that never answers loses the session at its move time, a session whose
+// time runs out ends without agreement, and an answer after that is too
+// late (409) and changes nothing.
+func TestServerEnforcesDeadlines(t *testing.T) {
+	e := newEnv(t)
+	small := e.upload("small.yaml")
+	t.Run("move time", func(t *testing.T) {
+		c := e.create(&api.NewSession{Scenario: small, Protocol: "sao", Deadline: api.Deadline{Rounds: 10, MoveTime: "300ms"},
+			Seats: map[string]string{"buyer": "agent", "seller": "boulware"}})
+		end, turn := endOf(t, c.Seats["buyer"])
+		if turn == nil || turn.MoveTimeLeftMS == nil || *turn.MoveTimeLeftMS > 300 {
+			t.Fatalf("the turn does not say the move time left: %+v", turn)
+		}
+		if end.Status != "failed" || end.Fault == nil || end.Fault.Party != "buyer" || !strings.Contains(end.Fault.Reason, "no move within 300ms") {
+			t.Fatalf("end %+v fault %+v", end, end.Fault)
+		}
+		status, er, _ := call(t, "POST", c.Seats["buyer"]+"/actions", "application/json", `{"step":0,"kind":"end"}`)
+		if status != 409 || er.Code != "ended" {
+			t.Fatalf("an answer after the move time: %d %+v", status, er)
+		}
+		st, err := link(t, c.Owner).Status(context.Background())
+		if err != nil || st.Status != "failed" || st.Verdict == nil {
+			t.Fatalf("owner's status: %+v %v", st, err)
+		}
+	})
+	t.Run("time deadline", func(t *testing.T) {
+		c := e.create(&api.NewSession{Scenario: small, Protocol: "shuttle/relay", Deadline: api.Deadline{Time: "400ms"},
+			Seats: map[string]string{"buyer": "agent", "seller": "agent", "mediator": "builtin"}})
+		end, turn := endOf(t, c.Seats["seller"])
+		if end.Status != "no agreement" || end.Reason != "deadline (time)" {
+			t.Fatalf("end %+v", end)
+		}
+		_ = turn
+		sn, err := link(t, c.Seats["buyer"]).Snapshot(context.Background())
+		if err != nil || sn.End == nil || sn.Turn != nil {
+			t.Fatalf("buyer's snapshot after the deadline: %+v %v", sn, err)
+		}
+	})
+}
