@@ -104,6 +104,7 @@ func New(m *session.Manager, o Options) *Server {
 	s.route("/api/seats/{token}", map[string]http.HandlerFunc{"GET": s.snapshot})
 	s.route("/api/seats/{token}/stream", map[string]http.HandlerFunc{"GET": s.stream})
 	s.route("/api/seats/{token}/actions", map[string]http.HandlerFunc{"POST": s.act})
+	s.web() // the workbench: server/web.go
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, api.Error{Error: "no such route: see /api/openapi.json", Code: session.CodeNotFound})
 	})
