@@ -97,12 +97,29 @@ func newBrowser(t *testing.T, width, height int) *browser {
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return tab(t, ctx)
+}
+
+// newTab opens another tab of b's browser, with its own recorder.
+func (b *browser) newTab(t *testing.T) *browser {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	t.Cleanup(cancel)
+	return tab(t, ctx)
+}
+
+func tab(t *testing.T, ctx context.Context) *browser {
+	t.Helper()
 	b := &browser{ctx: ctx, done: make(chan struct{})}
 	ids := make(chan network.RequestID, 4096)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA(); <-b.done })
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		chromedp.Cancel(ctx)
+		<-b.done
+	})
 	err := chromedp.Listen(ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *network.EventRequestWillBeSent:
@@ -145,6 +162,49 @@ func newBrowser(t *testing.T, width, height int) *browser {
 	return b
 }
 
+// sees fails the test if the page's text or any response the tab received
+// holds one of the secrets.
+func (b *browser) sees(t *testing.T, who string, secrets []string) {
+	t.Helper()
+	text := eval[string](t, b, `document.body.innerText`)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.bodies) == 0 {
+		t.Fatalf("%s: no network response was recorded", who)
+	}
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			t.Errorf("%s's page shows another side's preferences: %q", who, s)
+		}
+		for _, body := range b.bodies {
+			if strings.Contains(body, s) {
+				t.Errorf("%s's browser received another side's preferences: %q in %.200s", who, s, body)
+			}
+		}
+	}
+	for _, u := range b.urls {
+		if strings.Contains(u, "/api/scenarios") || strings.Contains(u, "/api/owner/") {
+			t.Errorf("%s's room requested %s, which it must not", who, u)
+		}
+	}
+}
+
+// secretsOf returns strings that only party id's profile holds: its name,
+// the start of each rationale, and its key in a profile map.
+func secretsOf(t *testing.T, id string) []string {
+	t.Helper()
+	sc, err := scenario.Builtin("iran-us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := sc.Parties[sc.PartyIndex(id)]
+	out := []string{p.Name, `"` + id + `":{`}
+	for _, r := range p.Rationale {
+		out = append(out, r[:min(len(r), 60)])
+	}
+	return out
+}
+
 func (b *browser) run(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(b.ctx, actions...); err != nil {
@@ -152,7 +212,8 @@ func (b *browser) run(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// screenshot writes a full-page PNG to $BACKCHANNEL_SCREENSHOTS (or the
+// screenshot writes a full-page PNG (only the viewport for a name ending
+// in "-view") to $BACKCHANNEL_SCREENSHOTS (or the
 // test's temporary folder) as a test artefact.
 func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
@@ -160,7 +221,11 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	shot := chromedp.FullScreenshot(100)
+	if strings.HasSuffix(name, "-view") {
+		shot = chromedp.CaptureScreenshot()
+	}
+	png, err := chromedp.Run(b.ctx, shot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,36 +364,9 @@ func TestPersonPlaysAgainstStrategy(t *testing.T) {
 	}
 
 	// the room never showed or received the other side's preferences
-	sc, err := scenario.Builtin("iran-us")
-	if err != nil {
-		t.Fatal(err)
-	}
-	usa := sc.Parties[sc.PartyIndex("usa")]
-	secrets := []string{usa.Name, `"usa":{`}
-	for _, r := range usa.Rationale {
-		secrets = append(secrets, r[:min(len(r), 60)])
-	}
-	text := eval[string](t, b, `document.body.innerText`)
+	b.sees(t, "iran", secretsOf(t, "usa"))
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.bodies) == 0 {
-		t.Fatal("no network response was recorded")
-	}
-	for _, s := range secrets {
-		if strings.Contains(text, s) {
-			t.Errorf("the room shows the other side's preferences: %q", s)
-		}
-		for _, body := range b.bodies {
-			if strings.Contains(body, s) {
-				t.Errorf("the browser received the other side's preferences: %q in %.200s", s, body)
-			}
-		}
-	}
-	for _, u := range b.urls {
-		if strings.Contains(u, "/api/scenarios") || strings.Contains(u, "/api/owner/") {
-			t.Errorf("the room requested %s, which it must not", u)
-		}
-	}
 	var sawSnapshot bool
 	for _, body := range b.bodies {
 		var sn api.Snapshot

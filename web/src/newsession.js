@@ -24,8 +24,8 @@ export async function newSession(main, params) {
   const list = (await get("/api/scenarios")).scenarios || [];
   const scSel = h("select", { id: uid("sc"), required: true }, list.map((s) => h("option", { value: s.id, selected: s.id === params.get("scenario") }, `${s.title || s.id} (${s.id})`)));
   const varSel = h("select", { id: uid("var") });
-  const protoSel = h("select", { id: uid("proto") }, protocols.map(([n, , d]) => h("option", { value: n }, `${n} — ${d}`)));
-  const rounds = h("input", { type: "number", id: uid("rounds"), min: "1", max: "100000", value: "60", inputmode: "numeric" });
+  const protoSel = h("select", { id: uid("proto"), name: "protocol" }, protocols.map(([n, , d]) => h("option", { value: n }, `${n} — ${d}`)));
+  const rounds = h("input", { type: "number", id: uid("rounds"), name: "rounds", min: "1", max: "100000", value: "60", inputmode: "numeric" });
   const time = h("input", { type: "text", id: uid("time"), placeholder: "e.g. 30m", pattern: "^$|^[0-9.]+(ms|s|m|h)([0-9.]+(ms|s|m|h))*$" });
   const moveTime = h("input", { type: "text", id: uid("mt"), placeholder: "e.g. 2m", pattern: "^$|^[0-9.]+(ms|s|m|h)([0-9.]+(ms|s|m|h))*$" });
   const seed = h("input", { type: "number", id: uid("seed"), min: "0", value: "1" });
@@ -36,11 +36,11 @@ export async function newSession(main, params) {
   const seatCtl = {};
 
   function seatRow(role, isMediator, def) {
-    const kind = h("select", { id: uid("kind") },
+    const kind = h("select", { id: uid("kind"), name: `seat-${role}` },
       isMediator ? h("option", { value: "builtin" }, "the protocol's built-in mediator") : h("option", { value: "strategy" }, "a built-in strategy"),
       h("option", { value: "person", selected: def === "person" }, "a person (invite link)"),
       h("option", { value: "agent" }, "a remote agent (link + command)"));
-    const strat = h("input", { type: "text", id: uid("strat"), list: "strategies", value: "boulware", "aria-describedby": "" });
+    const strat = h("input", { type: "text", id: uid("strat"), name: `strategy-${role}`, list: "strategies", value: "boulware" });
     const stratField = field(`Strategy for ${role}`, strat, "a name, or NAME:KEY=VALUE (see backchannel strategies)");
     const sync = () => { stratField.hidden = kind.value !== "strategy"; };
     kind.addEventListener("change", sync);

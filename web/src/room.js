@@ -14,6 +14,12 @@ const kindLabels = {
 const mediatorLabels = {
   offer: "Send my text", accept: "Pass it on", reject: "Hold it back", end: "End the talks",
 };
+const mediatorText = {
+  propose: "Propose a text to the parties: compose it below. Or end the talks: the last text every party accepted stands.",
+  relay: "A party's offer has reached you: pass it on, hold it back, or replace it with a text of your own.",
+  respond: "An offer is on the table: accept it, reject it, or make a counter-proposal.",
+  improve: "Propose an improvement on the agreement, or end.",
+};
 const requestText = {
   propose: "Make an offer.",
   respond: "An offer is on the table: accept it, reject it, or make a counter-offer.",
@@ -88,7 +94,8 @@ export async function room(main, token) {
   const historyEl = h("section", { class: "card" }, h("h2", { id: "hist-h" }, "The talks so far"));
   const chartEl = h("div", { class: "chart", role: "img", "aria-label": "Chart: your utility of each offer over the steps of the talks" });
   const transcriptEl = h("div", { class: "scroll" });
-  historyEl.append(isParty ? chartEl : null, transcriptEl);
+  if (isParty) historyEl.append(chartEl);
+  historyEl.append(transcriptEl);
   const actionMsg = h("p", { class: "msg", role: "alert", "aria-live": "assertive" });
 
   // compose
@@ -188,7 +195,11 @@ export async function room(main, token) {
     } }, field("Lowest utility", lo), field("Highest utility", hi), field("How many", lim), h("button", { type: "submit", "data-action": "find" }, "Find packages"));
     return h("section", { class: "card", "aria-labelledby": "pk-h" }, h("h2", { id: "pk-h" }, "Browse packages by what they give you"), form, out);
   }
-  const labelOf = (issue, value) => { const p = optOf(issue, value); return p && p.label ? p.label : value; };
+  const labelOf = (issue, value) => {
+    const is = issues.find((x) => x.name === issue);
+    const o = is && is.options.find((x) => x.name === value);
+    return o && o.label ? o.label : value;
+  };
 
   // profile
   const profileEl = isParty ? h("section", { class: "card", "aria-labelledby": "prof-h" },
@@ -245,10 +256,10 @@ export async function room(main, token) {
       kids.push(h("p", {}, `Waiting for ${st.snap.mediator && me.role !== "mediator" ? "the mediator or " : ""}${others.join(", ")}…`));
     } else {
       const r = t.request;
-      kids.push(h("p", {}, requestText[r.kind] || r.kind));
-      if (r.offer) kids.push(offerTable(r.offer, r.from ? `On the table, from ${r.from}` : "On the table", await score(r.offer)));
-      if (r.other) kids.push(offerTable(r.other, "The previous text", await score(r.other)));
-      if (r.answers && r.answers.length) kids.push(h("p", {}, `The parties' answers to your last text: ${r.answers.join(", ")}`));
+      kids.push(h("p", {}, (!isParty && mediatorText[r.kind]) || requestText[r.kind] || r.kind));
+      if (r.offer) kids.push(offerTable(r.offer, !isParty && r.kind === "propose" ? "Your last text" : r.from ? `On the table, from ${r.from}` : "On the table", await score(r.offer)));
+      if (r.other) kids.push(offerTable(r.other, r.kind === "compare" ? "The previous text" : "The current text (accepted by all so far)", await score(r.other)));
+      if (r.answers && r.answers.length) kids.push(h("p", { class: "answers" }, `The parties' answers to your last text: ${r.answers.map((a, i) => `${st.snap.parties[i] || "party " + (i + 1)}: ${a}`).join(", ")}`));
       const btns = h("div", { class: "buttons" });
       for (const k of r.allowed || []) {
         if (k === "offer") continue; // the compose form sends offers
@@ -359,6 +370,7 @@ export async function room(main, token) {
     st.turn = t || null;
     st.turnAt = Date.now();
     if (fresh && t.request.offer && Object.keys(draftOutcome()).length === 0) setDraft(t.request.offer);
+    if (fresh) { actionMsg.textContent = ""; actionMsg.className = "msg"; }
   }
   function connect() {
     const url = base + "/stream" + (st.lastSeq ? "?since=" + st.lastSeq : "");

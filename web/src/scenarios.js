@@ -79,7 +79,7 @@ export async function scenarioPage(main, id, variant) {
   if (an.parties.length >= 2) frontierChart(chartEl, an);
   // preferences side by side
   const prefs = h("section", { class: "card", "aria-labelledby": "pref-h" }, h("h2", { id: "pref-h" }, "Issues, options and each party's values"),
-    h("div", { class: "scroll" }, h("table", { class: "profile" },
+    h("div", { class: "hscroll" }, h("table", { class: "profile" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Issue"), h("th", { scope: "col" }, "Option"), an.profiles.map((p) => h("th", { scope: "col" }, `${p.party} (rv ${fmt(p.reservation)})`)))),
       (an.profiles[0] ? an.profiles[0].issues : []).map((is, i) => h("tbody", {}, is.options.map((o, k) => h("tr", {},
         k === 0 ? h("th", { scope: "rowgroup", rowspan: String(is.options.length) }, is.title || is.name) : null,
@@ -90,5 +90,5 @@ export async function scenarioPage(main, id, variant) {
   main.append(prefs,
     (an.rules || []).length ? h("section", { class: "card" }, h("h2", {}, "Feasibility rules"), h("ul", {}, an.rules.map((r) => h("li", {}, h("strong", {}, r.id), r.note ? ": " + r.note : "")))) : null,
     rationale.length ? h("section", { class: "card" }, h("h2", {}, "Rationale"), rationale) : null,
-    (an.sources || []).length ? h("section", { class: "card" }, h("h2", {}, "Sources"), h("ol", { class: "sources" }, an.sources.map((s) => h("li", {}, h("span", { class: "mono" }, s.id), " ", s.url ? h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank" }, s.title || s.url) : s.title, s.date ? ` (${s.date})` : "")))) : null);
+    (an.sources || []).length ? h("section", { class: "card" }, h("h2", {}, "Sources"), h("ul", { class: "sources" }, an.sources.map((s) => h("li", {}, h("span", { class: "mono" }, s.id), " ", s.url ? h("a", { href: s.url, rel: "noreferrer noopener", target: "_blank" }, s.title || s.url) : s.title, s.date ? ` (${s.date})` : "")))) : null);
 }

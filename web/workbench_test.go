@@ -1,0 +1,160 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/backchannel/backchannel/analysis"
+	"github.com/backchannel/backchannel/scenario"
+)
+
+// selectOption chooses value in the <select> sel as a person would (the
+// page hears a change event).
+func selectOption(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.SetValue(chromedp.CSS(sel), value),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(`+jsString(sel)+`).dispatchEvent(new Event("change", {bubbles: true}))`),
+	)
+}
+
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// nash returns the Iran–US scenario's Nash package, as an analyst reads
+// it on the scenario page.
+func nash(t *testing.T) map[string]string {
+	t.Helper()
+	sc, err := scenario.Builtin("iran-us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := analysis.Auto(context.Background(), sc.Space, sc.Profiles(), analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc.Space.Map(rep.Nash.Outcome)
+}
+
+// TestMediatedSingleText: the owner starts a single-text session in the
+// browser with two people and a person as mediator; the mediator proposes
+// the Nash package as a text, both parties read it in their rooms against
+// their own profiles and accept it, and the mediator ends the talks on it.
+// No room shows or receives another side's preferences; the mediator's
+// room (no confidential access) receives neither party's.
+func TestMediatedSingleText(t *testing.T) {
+	ts := startServer(t)
+	owner := newBrowser(t, 1280, 1000)
+	owner.run(t, chromedp.Navigate(ts.URL+"/#/new?scenario=builtin:iran-us"), chromedp.WaitVisible(chromedp.CSS(`form select`)))
+	checkLabels(t, owner, "new session")
+	owner.run(t, selectOption(`select[name=protocol]`, "single-text/hill-climb"),
+		chromedp.WaitVisible(chromedp.CSS(`select[name="seat-mediator"]`)),
+		selectOption(`select[name="seat-usa"]`, "person"),
+		selectOption(`select[name="seat-mediator"]`, "person"),
+		chromedp.SetValue(chromedp.CSS(`input[name=rounds]`), "8"))
+	owner.screenshot(t, "new-session")
+	owner.run(t, chromedp.Click(chromedp.CSS(`button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`section.links`)))
+	owner.screenshot(t, "new-session-links")
+	checkLabels(t, owner, "session links")
+	link := func(role string) string {
+		return eval[string](t, owner, `document.querySelector('input[aria-label="`+role+`\'s invite link"]').value`)
+	}
+	ownerLink := eval[string](t, owner, `document.querySelector('input[aria-label="owner\'s page"]').value`)
+	rooms := map[string]*browser{}
+	for _, role := range []string{"mediator", "iran", "usa"} {
+		rooms[role] = owner.newTab(t)
+		rooms[role].run(t, chromedp.Navigate(link(role)), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
+	}
+	med, text := rooms["mediator"], nash(t)
+	waitState(t, med, "none", "turn")
+	checkLabels(t, med, "mediator's room")
+	for issue, value := range text {
+		med.run(t, selectOption(`select[name="`+issue+`"]`, value))
+	}
+	med.screenshot(t, "mediator-compose")
+	med.run(t, chromedp.Click(chromedp.CSS(`button[data-action=offer]`)))
+	for _, role := range []string{"iran", "usa"} {
+		r := rooms[role]
+		_, step := waitState(t, r, "none", "turn")
+		if !eval[bool](t, r, `!!document.querySelector(".request tfoot td.good")`) {
+			r.screenshot(t, role+"-vote-refused")
+			t.Fatalf("%s finds the Nash package unacceptable", role)
+		}
+		r.screenshot(t, role+"-vote")
+		r.run(t, chromedp.Click(chromedp.CSS(`section.request button[data-action=accept]`)))
+		waitState(t, r, step, "wait", "end")
+	}
+	_, _ = waitState(t, med, "none", "turn")
+	answers := eval[string](t, med, `(document.querySelector(".request .answers") || {}).textContent || ""`)
+	if !strings.Contains(answers, "iran: accept") || !strings.Contains(answers, "usa: accept") {
+		t.Fatalf("the mediator's room shows the answers %q", answers)
+	}
+	med.screenshot(t, "mediator-answers")
+	med.run(t, chromedp.Click(chromedp.CSS(`section.request button[data-action=end]`)))
+	for role, r := range rooms {
+		waitState(t, r, "none", "end")
+		if s := eval[string](t, r, `document.querySelector(".request .big").textContent`); s != "Agreement." {
+			t.Errorf("%s's room ends with %q", role, s)
+		}
+		r.screenshot(t, role+"-end")
+	}
+	rooms["iran"].sees(t, "iran", secretsOf(t, "usa"))
+	rooms["usa"].sees(t, "usa", secretsOf(t, "iran"))
+	med.sees(t, "mediator", append(secretsOf(t, "iran"), secretsOf(t, "usa")...))
+
+	owner.run(t, chromedp.Navigate(ownerLink), chromedp.WaitVisible(`//h2[normalize-space()="Verdict"]`))
+	checkLabels(t, owner, "owner's page")
+	owner.screenshot(t, "owner")
+}
+
+// TestCatalogue: the scenario list, an upload refused with the server's
+// message inline, an upload accepted, and a scenario's page with its
+// analysis plotted.
+func TestCatalogue(t *testing.T) {
+	ts := startServer(t)
+	b := newBrowser(t, 1280, 1000)
+	b.run(t, chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`ul.list li`)))
+	checkLabels(t, b, "scenarios")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("schema_version: 1\nscenario: {id: x}\nissues:\n  - id: a\n    options: [p, q]\nparties:\n  one: {weights: {a: 1}, values: {a: {p: 1, q: nope}}}\n  two: {weights: {a: 1}, values: {a: {p: 0, q: 1}}}\n"), 0o644)
+	b.run(t, chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{bad}),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.msg.error`)))
+	msg := eval[string](t, b, `document.querySelector(".msg.error").textContent`)
+	if !strings.Contains(msg, "bad.yaml") || !strings.Contains(msg, ":7") {
+		t.Errorf("the refused upload shows %q; want the file and line", msg)
+	}
+	b.screenshot(t, "upload-refused")
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("schema_version: 1\nscenario: {id: pair, title: A small pair}\nissues:\n  - id: a\n    options: [p, q, r]\n  - id: b\n    options: [x, y]\nparties:\n  one: {reservation_value: 0.2, weights: {a: 0.6, b: 0.4}, values: {a: {p: 1, q: 0.5, r: 0}, b: {x: 1, y: 0}}}\n  two: {reservation_value: 0.2, weights: {a: 0.5, b: 0.5}, values: {a: {p: 0, q: 0.6, r: 1}, b: {x: 0.3, y: 1}}}\n"), 0o644)
+	b.run(t, chromedp.SetUploadFiles(chromedp.CSS(`input[type=file]`), []string{good}),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitVisible(`//h1[normalize-space()="A small pair"]`),
+		chromedp.WaitVisible(chromedp.CSS(`.chart canvas`)))
+	b.run(t, chromedp.Navigate(ts.URL+"/#/scenario/builtin:iran-us"), chromedp.WaitVisible(chromedp.CSS(`.chart canvas`)))
+	checkLabels(t, b, "scenario page")
+	b.screenshot(t, "scenario")
+	zone := eval[string](t, b, `[...document.querySelectorAll(".facts dt")].find(d => d.textContent === "Zone of agreement").nextElementSibling.textContent`)
+	if !strings.HasPrefix(zone, "5,690 ") {
+		t.Errorf("the zone of agreement reads %q", zone)
+	}
+}
+
+// TestPhoneWidth: a party's room at 375 px has no horizontal scroll.
+func TestPhoneWidth(t *testing.T) {
+	ts := startServer(t)
+	b := newBrowser(t, 800, 900)
+	c := twoPeople(t, ts, "sao")
+	b.run(t, chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile), chromedp.Navigate(ts.URL+"/#/seat/"+tokenOf(c.Seats["iran"])), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
+	waitState(t, b, "none", "turn")
+	b.screenshot(t, "room-phone-view")
+	if w := eval[int](t, b, `document.documentElement.scrollWidth`); w > 375 {
+		t.Errorf("the room is %d px wide at a 375 px screen", w)
+	}
+}
