@@ -29,6 +29,8 @@ var apiTypes = []any{
 	api.Request{}, api.Turn{}, api.End{}, api.Fault{}, api.Action{}, api.Ack{}, api.Error{},
 	api.Status{}, api.Waiting{}, api.SeatStatus{}, api.Verdict{}, api.PartyVerdict{}, api.Point{},
 	api.ScenarioInfo{}, api.IssueInfo{}, api.PartyInfo{},
+	api.Profile{}, api.ProfileIssue{}, api.ProfileOption{}, api.Evaluate{}, api.Evaluation{}, api.Option{},
+	api.Packages{}, api.Package{}, api.Analysis{}, api.Rule{}, api.Source{},
 }
 
 // document is the part of an OpenAPI 3.1 document the tests read.
