@@ -266,3 +266,49 @@ func TestServeSurvivesKill9(t *testing.T) {
 		})
 	}
 }
+
+// TestServeStopsOnSIGTERM: SIGTERM ends open streams and stops the server
+// cleanly (exit 0), and the sessions stand where they stood at the next
+// start.
+func TestServeStopsOnSIGTERM(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sessions.db")
+	addr := freeAddr(t)
+	srv := startServe(t, db, addr)
+	out, stderr, code := runCLI(t, "", "session", "new", "--server", srv.url, "--seat", "iran=agent", "--seat", "usa=boulware", "--json")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	var c api.Created
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		t.Fatal(err)
+	}
+	l, err := client.ParseLink(c.Seats["iran"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := make(chan struct{})
+	streamDone := make(chan error, 1)
+	go func() {
+		streamDone <- l.Stream(context.Background(), 0, func(m client.Message) error {
+			if m.Snapshot != nil {
+				close(opened)
+			}
+			return nil
+		})
+	}()
+	<-opened
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, srv.logs)
+	}
+	if err := <-streamDone; err == nil {
+		t.Fatal("the open stream did not end when the server stopped")
+	}
+	startServe(t, db, addr)
+	sn, err := l.Snapshot(context.Background())
+	if err != nil || sn.Turn == nil || sn.Turn.Step != 0 {
+		t.Fatalf("after a clean restart: %+v %v", sn, err)
+	}
+}
