@@ -30,11 +30,17 @@ import (
 // for two parties wₖ = (λₖ, 1 − λₖ) with λₖ = (k+1)/(Count+1), a fan of
 // packages from the one best for party 1 to the one best for party 0;
 // with more parties w₀ = (1, …, 1) and wₖ raises party (k−1) mod n to 2.
-// Duplicates are dropped, so a session may get fewer than Count.
+// Duplicates are dropped, so a session may get fewer than Count. The
+// maximin with the sum as tie-break picks a Pareto-optimal package among
+// the feasible, red-line-free ones whatever the number of parties (a
+// package that dominated it would tie on the minimum and beat it on the
+// sum); for two parties the candidates are first cut to the frontier, only
+// to save time.
 //
 // Init enumerates the space once per space and profiles (as the other
-// confidential mediators; the frontier is cached with the table); each
-// session costs O(Count·F·n) for F frontier packages.
+// confidential mediators; the two-party frontier is cached with the
+// table); each session costs O(Count·F·n) for F candidates (the frontier
+// for two parties, every feasible, red-line-free outcome for more).
 type Suggester struct {
 	Count int // suggestions per session (default 5)
 
