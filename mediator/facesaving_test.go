@@ -244,3 +244,62 @@ func TestInterpolator(t *testing.T) {
 		}
 	})
 }
+
+// TestSuggesterThreeParties: with three parties (no frontier cut) every
+// suggestion is still between the proposals and Pareto-optimal among the
+// feasible, red-line-free outcomes (brute force).
+func TestSuggesterThreeParties(t *testing.T) {
+	sp, ps := small(t)
+	p2 := &preference.Profile{Name: "p2", Reservation: 0.1, Issues: []preference.IssueUtility{
+		{Weight: 0.3, Eval: []float64{0, 0.5, 1, 0.5, 0}}, {Weight: 0.3, Eval: []float64{0.2, 1, 1, 0.2}},
+		{Weight: 0.2, Eval: []float64{0, 0.4, 1, 1, 0.4, 0}}, {Weight: 0.2, Eval: []float64{1, 0, 0.5}}}}
+	if err := p2.Prepare(sp); err != nil {
+		t.Fatal(err)
+	}
+	ps = append(ps, p2)
+	all := allOutcomes(sp)
+	rapid.Check(t, func(rt *rapid.T) {
+		props := make([]outcome.Outcome, 3)
+		for i := range props {
+			props[i] = all[rapid.IntRange(0, len(all)-1).Draw(rt, "proposal")]
+		}
+		m := &mediator.Suggester{}
+		s := setup(sp, "blind-bidding", 1, ps)
+		s.NumParties = 3
+		if err := m.Init(s); err != nil {
+			rt.Fatal(err)
+		}
+		var last outcome.Outcome
+		for range 10 {
+			a := m.Act(&mechanism.Clock{}, &mechanism.Request{Party: mechanism.MediatorRole, Kind: mechanism.Propose, Offer: last, From: mechanism.Nobody, Proposals: props})
+			if a.Kind == mechanism.Accept {
+				return
+			}
+			x := a.Outcome.Clone()
+			last = x
+			for i, p := range ps {
+				lo := math.Inf(1)
+				for _, q := range props {
+					lo = math.Min(lo, p.Utility(q))
+				}
+				if p.Utility(x) < lo-1e-9 {
+					rt.Fatalf("suggestion %v gives party %d less than any proposal", x, i)
+				}
+			}
+			for _, o := range all {
+				if !okFor(sp, ps, o) {
+					continue
+				}
+				ge, gt := true, false
+				for _, p := range ps {
+					ge = ge && p.Utility(o) >= p.Utility(x)
+					gt = gt || p.Utility(o) > p.Utility(x)+1e-12
+				}
+				if ge && gt {
+					rt.Fatalf("suggestion %v is dominated by %v", x, o)
+				}
+			}
+		}
+		rt.Fatal("the suggester never called the vote")
+	})
+}
