@@ -2,7 +2,8 @@
 // example agent (example_agent.py) against the Go engine and the real
 // server: utilities computed in Python must equal Go's, and the example
 // agent, run as a real process, must play whole sessions on a real
-// 'backchannel serve' process to their end.
+// 'backchannel serve' process to their end, also across a kill -9 and a
+// restart of the server.
 //
 // python3 (3.9 or later, standard library only) must be on PATH; without it
 // the tests skip, and under CI=true they fail.
@@ -177,32 +178,46 @@ func TestPythonUnit(t *testing.T) {
 	t.Logf("%s", out)
 }
 
-// server is a 'backchannel serve' process on a free loopback port with an
-// SQLite file in a temporary folder.
+// server is a 'backchannel serve' process on a loopback port with an
+// SQLite file in a temporary folder; it can be killed and started again on
+// the same address and store.
 type server struct {
-	base string
-	cmd  *exec.Cmd
-	logs *bytes.Buffer
+	bin, db, addr string
+	base          string // http://HOST:PORT once started
+	cmd           *exec.Cmd
+	logs          *syncBuffer
 }
 
-func startServer(t *testing.T) *server {
+// syncBuffer is a bytes.Buffer safe for a process's output and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// newServer builds the binary and starts it on a free port.
+func newServer(t *testing.T) *server {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "backchannel")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/backchannel/backchannel/cmd/backchannel").CombinedOutput(); err != nil {
+	s := &server{bin: filepath.Join(dir, "backchannel"), db: filepath.Join(dir, "sessions.db"), addr: "127.0.0.1:0", logs: &syncBuffer{}}
+	if out, err := exec.Command("go", "build", "-o", s.bin, "github.com/backchannel/backchannel/cmd/backchannel").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	s := &server{logs: &bytes.Buffer{}}
-	s.cmd = exec.Command(bin, "serve", "--db", filepath.Join(dir, "sessions.db"), "--addr", "127.0.0.1:0")
-	s.cmd.Stderr = s.logs
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
+		if s.cmd == nil {
+			return
+		}
 		s.cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { s.cmd.Wait(); close(done) }()
@@ -213,8 +228,25 @@ func startServer(t *testing.T) *server {
 			<-done
 		}
 	})
+	s.start(t)
+	return s
+}
+
+// start starts the server on s.addr and learns the address it listens on.
+func (s *server) start(t *testing.T) {
+	t.Helper()
+	s.cmd = exec.Command(s.bin, "serve", "--db", s.db, "--addr", s.addr)
+	s.cmd.Stderr = s.logs
+	stdout, err := s.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
 	// The first line says where it listens: "backchannel serve: listening on http://HOST:PORT (store: …)".
 	sc := bufio.NewScanner(stdout)
+	s.base = ""
 	for sc.Scan() {
 		line := sc.Text()
 		if i := strings.Index(line, "listening on "); i >= 0 {
@@ -225,11 +257,21 @@ func startServer(t *testing.T) *server {
 	if s.base == "" {
 		t.Fatalf("the server did not say where it listens; its log:\n%s", s.logs)
 	}
+	s.addr = strings.TrimPrefix(s.base, "http://")
 	go func() {
 		for sc.Scan() {
 		}
 	}()
-	return s
+}
+
+// kill ends the server with SIGKILL: no clean shutdown.
+func (s *server) kill(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	s.cmd.Wait()
+	s.cmd = nil
 }
 
 // TestExampleAgent plays whole sessions on a real server process with the
@@ -239,7 +281,7 @@ func startServer(t *testing.T) *server {
 // printed the end, and the owner's link shows the session ended.
 func TestExampleAgent(t *testing.T) {
 	py := python(t)
-	srv := startServer(t)
+	srv := newServer(t)
 	c := client.New(srv.base)
 	cases := []struct {
 		name     string
@@ -324,4 +366,95 @@ func firstRole(m map[string]string) string {
 		}
 	}
 	return best
+}
+
+// agentProcess is example_agent.py playing one seat.
+type agentProcess struct {
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan error
+}
+
+func startAgent(t *testing.T, ctx context.Context, py, link string) *agentProcess {
+	t.Helper()
+	a := &agentProcess{out: &syncBuffer{}, done: make(chan error, 1)}
+	a.cmd = exec.CommandContext(ctx, py, "example_agent.py", link)
+	a.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
+	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
+	if err := a.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { a.done <- a.cmd.Wait() }()
+	return a
+}
+
+// TestExampleAgentRestart kills the server (SIGKILL) in the middle of a
+// session while an example agent waits on its stream, starts it again on
+// the same address and store, and then lets the other side play: the
+// waiting agent must reconnect from its last event and both must play the
+// session to its end.
+func TestExampleAgentRestart(t *testing.T) {
+	py := python(t)
+	srv := newServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a guard against hangs, not a timing assertion
+	defer cancel()
+	cr, err := client.New(srv.base).CreateSession(ctx, &api.NewSession{Scenario: "builtin:iran-us", Protocol: "sao",
+		Deadline: api.Deadline{Rounds: 20}, Seats: map[string]string{"iran": api.SeatAgent, "usa": api.SeatAgent}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := client.ParseLink(cr.Owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iran := startAgent(t, ctx, py, cr.Seats["iran"])
+	for { // wait until iran's first offer is stored and usa is asked
+		st, err := owner.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Waiting != nil && st.Waiting.Role == "usa" {
+			break
+		}
+		select {
+		case err := <-iran.done:
+			t.Fatalf("example_agent.py as iran ended before usa moved: %v\n%s", err, iran.out)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	srv.kill(t)
+	srv.start(t)
+	usa := startAgent(t, ctx, py, cr.Seats["usa"])
+	for role, a := range map[string]*agentProcess{"iran": iran, "usa": usa} {
+		if err := <-a.done; err != nil {
+			t.Fatalf("example_agent.py as %s: %v\n%s\nserver log:\n%s", role, err, a.out, srv.logs)
+		}
+		if !strings.Contains(a.out.String(), "\nend: ") {
+			t.Errorf("example_agent.py as %s did not print the end:\n%s", role, a.out)
+		}
+	}
+	st, err := owner.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.End == nil || st.End.Fault != nil {
+		t.Fatalf("after the restart the session ended with %+v; want an end without fault", st.End)
+	}
+	if !strings.Contains(srv.logs.String(), "sessions restored") {
+		t.Errorf("the server did not restore the session at its restart; its log:\n%s", srv.logs)
+	}
+	// The agent logs each event it is shown: across the reconnect none may
+	// be missing or repeated.
+	seen := map[string]bool{}
+	for _, line := range strings.Split(iran.out.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "event" {
+			if seen[f[1]] {
+				t.Errorf("iran saw %s twice:\n%s", line, iran.out)
+			}
+			seen[f[1]] = true
+		}
+	}
+	if len(seen) == 0 {
+		t.Errorf("iran saw none of usa's offers:\n%s", iran.out)
+	}
 }
