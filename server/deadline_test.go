@@ -77,3 +77,44 @@ func TestServerEnforcesDeadlines(t *testing.T) {
 		}
 	})
 }
+
+// TestStreamOutlivesReadTimeout: a stream stays open past the server's
+// ReadTimeout (300 ms in the tests) with keep-alive lines, and delivers
+// what happens after it.
+func TestStreamOutlivesReadTimeout(t *testing.T) {
+	e := newEnv(t)
+	small := e.upload("small.yaml")
+	c := e.create(&api.NewSession{Scenario: small, Protocol: "sao", Deadline: api.Deadline{Rounds: 10},
+		Seats: map[string]string{"buyer": "agent", "seller": "agent"}})
+	got := make(chan string, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go link(t, c.Seats["seller"]).Stream(ctx, 0, func(m client.Message) error {
+		switch {
+		case m.Snapshot != nil:
+			got <- "snapshot"
+		case m.Event != nil:
+			got <- "event " + m.Event.Kind
+		case m.Turn != nil:
+			got <- "turn " + m.Turn.Request.Kind
+		}
+		return nil
+	})
+	if m := <-got; m != "snapshot" {
+		t.Fatal(m)
+	}
+	time.Sleep(time.Second)
+	if status, _, body := call(t, "POST", c.Seats["buyer"]+"/actions", "application/json", `{"step":0,"kind":"offer","outcome":{"price":"mid","delivery":"fast","warranty":"full"}}`); status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	for _, want := range []string{"event offer", "turn respond"} {
+		select {
+		case m := <-got:
+			if m != want {
+				t.Fatalf("got %q, want %q", m, want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the stream opened a second ago no longer delivers (%s)", want)
+		}
+	}
+}

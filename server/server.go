@@ -649,6 +649,15 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// HTTPServer returns an http.Server for the handler with the timeouts a
+// public server needs: slow or idle clients are cut off (headers within
+// 10 s, a request body within a minute, idle keep-alive connections after
+// two minutes); answers have 30 s to be written, streams 30 s per write.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+}
+
 // Drain ends every open stream (their clients reconnect elsewhere or
 // later); call it when shutting down, before http.Server.Shutdown, which
 // otherwise waits for streams that never go idle.

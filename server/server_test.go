@@ -73,6 +73,9 @@ func startOn(t testing.TB, db string, ln net.Listener, o server.Options) *env {
 	o.Logger = quiet
 	srv := server.New(m, o)
 	hs := httptest.NewUnstartedServer(srv.Handler())
+	cfg := srv.HTTPServer()
+	cfg.ReadTimeout = 300 * time.Millisecond // shorter than the stream tests last
+	hs.Config = cfg
 	hs.Listener.Close()
 	hs.Listener = ln
 	hs.Start()

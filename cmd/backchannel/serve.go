@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"time"
@@ -76,8 +75,7 @@ func serveAction(ctx context.Context, cmd *cli.Command) error {
 		m.Close()
 		return fmt.Errorf("--addr: %w", err)
 	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	hs := srv.HTTPServer()
 	fmt.Printf("backchannel serve: listening on http://%s (store: %s)\n", ln.Addr(), redactDB(cmd.String("db")))
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
