@@ -53,6 +53,9 @@ type Options struct {
 	// enumerate makes Analyze take its enumerating path even where the
 	// additive one applies (the tests compare the two).
 	enumerate bool
+	// samples replaces Samples in Auto's estimates when positive (the
+	// tests draw fewer).
+	samples int
 }
 
 // Point is an outcome together with every party's utility of it, in party

@@ -124,7 +124,11 @@ func Auto(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile
 			r.Omitted["opposition"] = "some utility exceeds 1, so the outcome nearest (1, …, 1) need not be on the frontier: Opposition is taken over the frontier only"
 		}
 	}
-	if err := r.countAndSample(ctx, full, sp, profiles, f); err != nil {
+	m := Samples
+	if opts.samples > 0 {
+		m = opts.samples
+	}
+	if err := r.countAndSample(ctx, full, sp, profiles, f, m); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -133,8 +137,9 @@ func Auto(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile
 // countAndSample fills the counts, the estimates and the remaining reasons
 // of a report made without enumeration. full is the space as given (its
 // rules count for Feasible); sp and profiles are those the frontier was
-// computed on (without rules and red lines when they are ignored).
-func (r *Report) countAndSample(ctx context.Context, full, sp *outcome.Space, profiles []*preference.Profile, f *frontier.Frontier) error {
+// computed on (without rules and red lines when they are ignored); m
+// outcomes are drawn.
+func (r *Report) countAndSample(ctx context.Context, full, sp *outcome.Space, profiles []*preference.Profile, f *frontier.Frontier, m int) error {
 	r.Outcomes = toInt64(full.Count())
 	feasible, err := frontier.Split(full)
 	if err != nil {
@@ -184,7 +189,7 @@ func (r *Report) countAndSample(ctx context.Context, full, sp *outcome.Space, pr
 	u := make([]float64, len(profiles))
 	var acc int
 	var sum float64
-	for s := range Samples {
+	for s := range m {
 		if s&0xFFFF == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -210,11 +215,11 @@ func (r *Report) countAndSample(ctx context.Context, full, sp *outcome.Space, pr
 			sum += math.Sqrt(grid.dist2(u[0], u[1]))
 		}
 	}
-	eps := math.Sqrt(math.Log(2/(1-Confidence)) / (2 * Samples))
+	eps := math.Sqrt(math.Log(2/(1-Confidence)) / (2 * float64(m)))
 	n, _ := new(big.Float).SetInt(admissible).Float64()
-	r.AcceptableEstimate = &Estimate{Value: float64(acc) / Samples * n, Bound: eps * n, Samples: Samples}
+	r.AcceptableEstimate = &Estimate{Value: float64(acc) / float64(m) * n, Bound: eps * n, Samples: m}
 	if grid != nil {
-		r.DistributionEstimate = &Estimate{Value: sum / Samples, Bound: eps * width, Samples: Samples}
+		r.DistributionEstimate = &Estimate{Value: sum / float64(m), Bound: eps * width, Samples: m}
 	}
 	return nil
 }
