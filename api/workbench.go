@@ -127,3 +127,23 @@ type Source struct {
 	Date  string `json:"date,omitempty"`
 	URL   string `json:"url,omitempty"`
 }
+
+// Message is the body of POST {seat link}/messages: words from one seat to
+// others. In an indirect protocol a party writes only to the mediator, and
+// the mediator decides what to pass on, verbatim or reworded; in direct
+// talks any seat writes to any other. Text is one paragraph (line breaks
+// become spaces) of at most MaxMessage characters.
+type Message struct {
+	To   []string `json:"to"`
+	Text string   `json:"text"`
+}
+
+// MaxMessage bounds a Message's text, in characters.
+const MaxMessage = 1000
+
+// MessageAck answers an accepted message: the number of the event that
+// carries it (kind "message", note the text, to the sender and the
+// recipients), committed to the session's log before the answer.
+type MessageAck struct {
+	Seq int `json:"seq"`
+}
