@@ -54,10 +54,14 @@ type live struct {
 	// isBroken: a commit failed, the session was dropped from memory and
 	// is reloaded from the store by its next use; streams on this copy end.
 	isBroken bool
+	// messages are the stored messages not yet spliced back in while the
+	// session is rebuilt (messages.go).
+	messages []Event
 }
 
 // Observe collects the mechanism's events (mechanism.Observer).
 func (l *live) Observe(e *mechanism.Event) {
+	l.splice()
 	ev := Event{Seq: len(l.events) + 1, Step: e.Step, Round: e.Round, T: e.T, Party: e.Party, Kind: e.Kind, Note: e.Note}
 	if e.Outcome != nil {
 		ev.Outcome = e.Outcome.Clone()

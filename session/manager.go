@@ -378,13 +378,17 @@ func (m *Manager) get(ctx context.Context, id string) (*live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", id, err)
 	}
-	if err := l.replay(moves); err != nil {
-		return nil, fmt.Errorf("session %s: replay: %w", id, err)
-	}
 	stored, err := m.st.Events(ctx, id, 0)
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	if l.messages, err = storedMessages(stored); err != nil {
+		return nil, fmt.Errorf("session %s: %w", id, err)
+	}
+	if err := l.replay(moves); err != nil {
+		return nil, fmt.Errorf("session %s: replay: %w", id, err)
+	}
+	l.splice()
 	if len(stored) > len(l.events) {
 		return nil, fmt.Errorf("session %s: replay made %d events, %d are stored", id, len(l.events), len(stored))
 	}
