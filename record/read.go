@@ -23,10 +23,13 @@ type Log struct {
 	// "mediator", or mechanism.Nobody for "". To is nil when the line has no
 	// "to" member.
 	Events []mechanism.Event
-	Space  *outcome.Space
-	Lines  int               // lines read, header and seal included
-	Signed bool              // the log ends with a seal that verifies
-	Key    ed25519.PublicKey // the sealing key, if Signed
+	// Messages holds the lines of kind "message": words between seats of a
+	// live session, which no mechanism makes, so that replays skip them.
+	Messages []mechanism.Event
+	Space    *outcome.Space
+	Lines    int               // lines read, header and seal included
+	Signed   bool              // the log ends with a seal that verifies
+	Key      ed25519.PublicKey // the sealing key, if Signed
 
 	lines [][]byte // the raw lines (with newline), seal excluded
 }
@@ -72,6 +75,10 @@ func Read(r io.Reader, sp *outcome.Space) (*Log, error) {
 		e, err := parseEvent(body, sp, names)
 		if err != nil {
 			return fmt.Errorf("line %d: %w", n, err)
+		}
+		if e.Kind == "message" {
+			l.Messages = append(l.Messages, e)
+			return nil
 		}
 		l.Events = append(l.Events, e)
 		return nil
