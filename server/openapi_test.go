@@ -30,7 +30,7 @@ var apiTypes = []any{
 	api.Status{}, api.Waiting{}, api.SeatStatus{}, api.Verdict{}, api.PartyVerdict{}, api.Point{},
 	api.ScenarioInfo{}, api.IssueInfo{}, api.PartyInfo{},
 	api.Profile{}, api.ProfileIssue{}, api.ProfileOption{}, api.Evaluate{}, api.Evaluation{}, api.Option{},
-	api.Packages{}, api.Package{}, api.Analysis{}, api.Rule{}, api.Source{},
+	api.Packages{}, api.Package{}, api.Analysis{}, api.Rule{}, api.Source{}, api.Message{}, api.MessageAck{},
 }
 
 // document is the part of an OpenAPI 3.1 document the tests read.

@@ -26,6 +26,7 @@ func (s *Server) web() {
 	s.route("/api/seats/{token}/profile", map[string]http.HandlerFunc{"GET": s.profile})
 	s.route("/api/seats/{token}/evaluate", map[string]http.HandlerFunc{"POST": s.evaluate})
 	s.route("/api/seats/{token}/packages", map[string]http.HandlerFunc{"GET": s.packages})
+	s.route("/api/seats/{token}/messages", map[string]http.HandlerFunc{"POST": s.message})
 	assets := http.FileServerFS(web.Assets())
 	s.mux.Handle("GET /{$}", assets)
 	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", assets))
@@ -109,4 +110,22 @@ func (s *Server) packages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, ps)
+}
+
+func (s *Server) message(w http.ResponseWriter, r *http.Request) {
+	acc, ok := s.access(w, r)
+	if !ok {
+		return
+	}
+	var msg api.Message
+	if err := decode(w, r, MaxBody, &msg); err != nil {
+		s.failDecode(w, err)
+		return
+	}
+	ack, err := s.m.Send(r.Context(), acc, &msg)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ack)
 }

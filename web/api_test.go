@@ -7,10 +7,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/backchannel/backchannel/api"
+	"github.com/backchannel/backchannel/record"
+	"github.com/backchannel/backchannel/scenario"
 )
 
 // The workbench's routes: a seat's own profile, the scoring of packages and
@@ -179,4 +182,105 @@ func TestPagesAreServed(t *testing.T) {
 	}
 	do(t, "GET", ts.URL+"/assets/nope.js", nil, http.StatusNotFound, nil)
 	do(t, "GET", ts.URL+"/api/nope", nil, http.StatusNotFound, nil)
+}
+
+// TestMessagesThroughTheMediator: in an indirect protocol a party writes to
+// the mediator only; the other party sees nothing until the mediator passes
+// it on; messages are numbered with the events, survive a restart, and are
+// in the record, which still replays.
+func TestMessagesThroughTheMediator(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "msg.db")
+	ts, stop := serveStore(t, path)
+	defer func() { stop() }()
+	c := twoPeople(t, ts, "single-text")
+	iran, usa, med := c.Seats["iran"], c.Seats["usa"], c.Seats["mediator"]
+	var ack api.MessageAck
+	do(t, "POST", iran+"/messages", api.Message{To: []string{"mediator"}, Text: "We cannot\n accept zero enrichment."}, http.StatusOK, &ack)
+	do(t, "POST", iran+"/messages", api.Message{To: []string{"usa"}, Text: "psst"}, http.StatusForbidden, nil)
+	do(t, "POST", iran+"/messages", api.Message{To: []string{"mediator", "usa"}, Text: "psst"}, http.StatusForbidden, nil)
+	do(t, "POST", iran+"/messages", api.Message{To: []string{"nobody"}, Text: "x"}, http.StatusBadRequest, nil)
+	do(t, "POST", iran+"/messages", api.Message{To: []string{"mediator"}, Text: "  "}, http.StatusBadRequest, nil)
+	do(t, "POST", iran+"/messages", api.Message{To: []string{"mediator"}, Text: strings.Repeat("x", api.MaxMessage+1)}, http.StatusBadRequest, nil)
+	do(t, "POST", ts.URL+"/api/seats/"+tokenOf(c.Owner)+"/messages", api.Message{To: []string{"iran"}, Text: "x"}, http.StatusForbidden, nil)
+
+	messages := func(link string) []api.Event {
+		var sn api.Snapshot
+		do(t, "GET", link, nil, http.StatusOK, &sn)
+		var out []api.Event
+		for _, e := range sn.Events {
+			if e.Kind == "message" {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	if got := messages(usa); len(got) != 0 {
+		t.Fatalf("usa sees %v before the mediator passed anything on", got)
+	}
+	if got := messages(med); len(got) != 1 || got[0].Note != "We cannot accept zero enrichment." || got[0].Party != "iran" || got[0].Seq != ack.Seq {
+		t.Fatalf("the mediator sees %+v", got)
+	}
+	do(t, "POST", med+"/messages", api.Message{To: []string{"usa"}, Text: "Iran needs some enrichment at home."}, http.StatusOK, &ack)
+	if got := messages(usa); len(got) != 1 || got[0].Party != "mediator" || got[0].Note != "Iran needs some enrichment at home." {
+		t.Fatalf("usa sees %+v", got)
+	}
+	if got := messages(iran); len(got) != 1 {
+		t.Fatalf("iran sees %d messages, want its own only", len(got))
+	}
+	// moves after the messages, then a restart: everything where it was
+	var sn api.Snapshot
+	do(t, "GET", med, nil, http.StatusOK, &sn)
+	do(t, "POST", med+"/actions", api.Action{Step: sn.Turn.Step, Kind: "offer", Outcome: nash(t)}, http.StatusOK, nil)
+	before := map[string]api.Snapshot{}
+	for role, link := range c.Seats {
+		var s api.Snapshot
+		do(t, "GET", link, nil, http.StatusOK, &s)
+		before[role] = s
+	}
+	stop()
+	ts2, stop2 := serveStore(t, path)
+	stop = stop2
+	for role, link := range c.Seats {
+		link = ts2.URL + link[strings.Index(link, "/api/"):]
+		c.Seats[role] = link
+		var s api.Snapshot
+		do(t, "GET", link, nil, http.StatusOK, &s)
+		a, _ := json.Marshal(before[role].Events)
+		b, _ := json.Marshal(s.Events)
+		if string(a) != string(b) {
+			t.Errorf("%s's events after a restart:\n%s\nbefore:\n%s", role, b, a)
+		}
+	}
+	// the record holds the messages and still reads and verifies
+	res, err := http.Get(ts2.URL + c.Owner[strings.Index(c.Owner, "/api/"):] + "/record")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	sc, _ := scenario.Builtin("iran-us")
+	lg, err := record.Read(res.Body, sc.Space)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lg.Messages) != 2 || lg.Messages[0].Note != "We cannot accept zero enrichment." {
+		t.Errorf("the record's messages: %+v", lg.Messages)
+	}
+	for _, e := range lg.Events {
+		if e.Kind == "message" {
+			t.Errorf("a message among the record's events: %+v", e)
+		}
+	}
+}
+
+// TestMessagesInDirectTalks: at one table any seat writes to any other.
+func TestMessagesInDirectTalks(t *testing.T) {
+	ts := startServer(t)
+	c := twoPeople(t, ts, "sao")
+	do(t, "POST", c.Seats["iran"]+"/messages", api.Message{To: []string{"usa"}, Text: "Shall we start with sanctions?"}, http.StatusOK, nil)
+	var sn api.Snapshot
+	do(t, "GET", c.Seats["usa"], nil, http.StatusOK, &sn)
+	if len(sn.Events) != 1 || sn.Events[0].Kind != "message" || sn.Events[0].Party != "iran" {
+		t.Fatalf("usa sees %+v", sn.Events)
+	}
+	do(t, "POST", c.Seats["usa"]+"/messages", api.Message{To: []string{"mediator"}, Text: "x"}, http.StatusBadRequest, nil)
 }

@@ -30,8 +30,16 @@ import (
 // startServer serves a fresh session store (SQLite in a temporary folder).
 func startServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	ts, stop := serveStore(t, filepath.Join(t.TempDir(), "web.db"))
+	t.Cleanup(stop)
+	return ts
+}
+
+// serveStore serves the session store in the SQLite file path until stop.
+func serveStore(t *testing.T, path string) (ts *httptest.Server, stop func()) {
+	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "web.db"))
+	st, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,14 +48,13 @@ func startServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	srv := server.New(m, server.Options{})
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
+	ts = httptest.NewServer(srv.Handler())
+	return ts, sync.OnceFunc(func() {
 		srv.Drain()
 		ts.Close()
 		m.Close()
 		st.Close()
 	})
-	return ts
 }
 
 // chromium finds Debian's Chromium; without it the test is skipped, except
