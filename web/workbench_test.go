@@ -73,6 +73,20 @@ func TestMediatedSingleText(t *testing.T) {
 	med, text := rooms["mediator"], nash(t)
 	waitState(t, med, "none", "turn")
 	checkLabels(t, med, "mediator's room")
+
+	// Iran writes to the mediator; the United States sees nothing of it
+	// until the mediator passes it on.
+	const words = "We can live with the JCPOA cap if sanctions go first."
+	iran, usa := rooms["iran"], rooms["usa"]
+	checkLabels(t, iran, "party room (single text)")
+	iran.run(t, chromedp.SetValue(chromedp.CSS(`textarea[name=text]`), words), chromedp.Click(chromedp.CSS(`button[data-action=message]`)))
+	med.run(t, chromedp.WaitVisible(chromedp.CSS(`.messages button[data-action=pass-on]`)))
+	if n := eval[int](t, usa, `[...document.querySelectorAll(".messages li")].filter(li => li.textContent.includes("JCPOA cap")).length`); n != 0 {
+		t.Fatal("the United States' room shows Iran's message before the mediator passed it on")
+	}
+	med.run(t, chromedp.Click(chromedp.CSS(`.messages button[data-action=pass-on]`)), chromedp.Click(chromedp.CSS(`button[data-action=message]`)))
+	usa.run(t, chromedp.WaitVisible(`//ol[contains(@class,"messages")]/li[contains(., "mediator") and contains(., "JCPOA cap")]`))
+	med.screenshot(t, "mediator-messages")
 	for issue, value := range text {
 		med.run(t, selectOption(`select[name="`+issue+`"]`, value))
 	}

@@ -142,7 +142,7 @@ export async function room(main, token) {
       s.classList.toggle("breach", !!(p && p.red_line));
     }
     if (!isParty) {
-      if (missing.length) breachEl.append(h("li", { class: "muted" }, `Still to choose: ${missing.join(", ")}`));
+      if (missing.length) breachEl.append(h("li", { class: "muted" }, stillToChoose(missing)));
       return;
     }
     // partial utility from the table at once; the exact check (rules too) from the server
@@ -153,7 +153,7 @@ export async function room(main, token) {
       const p = optOf(k, v);
       if (p && p.red_line) breachEl.append(h("li", { class: "bad" }, `Red line: ${titleOf(k)} = ${p.label || p.name}`));
     }
-    if (missing.length) { breachEl.append(h("li", { class: "muted" }, `Still to choose: ${missing.join(", ")}`)); return; }
+    if (missing.length) { breachEl.append(h("li", { class: "muted" }, stillToChoose(missing))); return; }
     const mine = ++evalSeq;
     try {
       const ev = await post(base + "/evaluate", { outcome: o });
@@ -166,6 +166,7 @@ export async function room(main, token) {
       if (mine === evalSeq) breachEl.append(h("li", { class: "bad" }, e.message));
     }
   }
+  const stillToChoose = (missing) => (missing.length > 3 ? `${missing.length} issues still to choose` : `Still to choose: ${missing.join(", ")}`);
   const titleOf = (name) => (issues.find((i) => i.name === name) || { title: name }).title;
 
   // package browser
@@ -213,13 +214,50 @@ export async function room(main, token) {
         h("td", { class: "num" }, h("meter", { min: "0", max: "1", value: String(Math.max(0, Math.min(1, o.value))), "aria-label": `${o.label || o.name}: ${fmt(o.value)}` }), " ", fmt(o.value)),
         h("td", { class: "num" }, fmt(o.contribution))))))))) : null;
 
+  // messages: in indirect talks a party writes to the mediator only, and
+  // the mediator decides what to pass on (the server enforces it)
+  const roles = [...st.snap.parties, ...(st.snap.mediator ? ["mediator"] : [])];
+  const recipients = st.snap.indirect
+    ? (isParty ? (st.snap.mediator ? ["mediator"] : []) : st.snap.parties)
+    : roles.filter((r) => r !== me.role);
+  const msgList = h("ol", { class: "messages", "aria-live": "polite" });
+  const msgTo = h("select", { id: uid("to"), name: "to" }, recipients.map((r) => h("option", { value: r }, r)));
+  const msgText = h("textarea", { id: uid("msg"), name: "text", rows: "3", maxlength: "1000" });
+  const msgErr = h("p", { class: "msg", role: "alert" });
+  const msgForm = h("form", { class: "message-form", onsubmit: async (e) => {
+    e.preventDefault();
+    msgErr.textContent = "";
+    msgErr.className = "msg";
+    try {
+      await post(base + "/messages", { to: [msgTo.value], text: msgText.value });
+      msgText.value = "";
+    } catch (err) {
+      msgErr.className = "msg error";
+      msgErr.textContent = err.message;
+    }
+  } }, field("To", msgTo), field("Message", msgText, st.snap.indirect && isParty ? "Only the mediator reads it; the mediator decides what to pass on." : null),
+    h("div", { class: "buttons" }, h("button", { type: "submit", "data-action": "message" }, "Send message")), msgErr);
+  const messagesEl = recipients.length ? h("section", { class: "card", "aria-labelledby": "msg-h" }, h("h2", { id: "msg-h" }, "Messages"), msgList, msgForm) : null;
+  function renderMessages() {
+    if (!messagesEl) return;
+    const ms = st.events.filter((e) => e.kind === "message");
+    replace(msgList, ms.length ? ms.map((e) => {
+      const to = (e.to || []).filter((r) => r !== e.party);
+      const relay = !isParty && e.party !== me.role
+        ? st.snap.parties.filter((p) => p !== e.party).map((p) => h("button", { type: "button", class: "small", "data-action": "pass-on",
+            onclick: () => { msgTo.value = p; msgText.value = e.note; msgText.focus(); } }, `Pass on to ${p}`))
+        : null;
+      return h("li", {}, h("span", { class: "muted" }, `${e.party === me.role ? "you" : e.party} → ${to.map((r) => (r === me.role ? "you" : r)).join(", ")}: `), e.note, relay ? h("span", { class: "buttons inline" }, relay) : null);
+    }) : h("li", { class: "muted" }, "No messages yet."));
+  }
+
   replace(main,
     h("h1", {}, title),
     h("div", { class: "bar" }, statusEl, clockEl),
     actionMsg,
     h("div", { class: "grid" },
       h("div", { class: "col" }, requestEl, compose, pk),
-      h("div", { class: "col" }, historyEl, profileEl)));
+      h("div", { class: "col" }, messagesEl, historyEl, profileEl)));
 
   // --- rendering ---
   function offerTable(o, caption, ev) {
@@ -287,7 +325,7 @@ export async function room(main, token) {
     }
     replace(transcriptEl, h("table", { class: "transcript" },
       h("caption", {}, rows.length ? `${rows.length} events shown to you` : "Nothing has happened yet."),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Round"), h("th", { scope: "col" }, "Who"), h("th", { scope: "col" }, "What"), h("th", { scope: "col" }, "Package"), isParty ? h("th", { scope: "col" }, "Utility to you") : null)),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Round"), h("th", { scope: "col" }, "Who"), h("th", { scope: "col" }, "What"), h("th", { scope: "col" }, "Package or words"), isParty ? h("th", { scope: "col" }, "Utility to you") : null)),
       h("tbody", {}, rows.reverse())));
     if (isParty) {
       const theirLabel = st.snap.mediator ? "texts and offers you received" : "their offers";
@@ -319,6 +357,7 @@ export async function room(main, token) {
   function render() {
     renderStatus();
     renderClock();
+    renderMessages();
     pending = pending.then(() => Promise.all([renderRequest(), renderHistory()])).catch((e) => { actionMsg.textContent = e.message; });
     return pending;
   }
@@ -355,7 +394,7 @@ export async function room(main, token) {
     st.seqs.add(e.seq);
     st.events.push(e);
     st.lastSeq = Math.max(st.lastSeq, e.seq);
-    if (st.turn && (e.step > st.turn.step || (e.step === st.turn.step && e.party === me.role))) st.turn = null;
+    if (st.turn && e.kind !== "message" && (e.step > st.turn.step || (e.step === st.turn.step && e.party === me.role))) st.turn = null;
     return true;
   }
   function onSnapshot(sn) {
