@@ -27,6 +27,7 @@ import (
 	"github.com/backchannel/backchannel/api"
 	"github.com/backchannel/backchannel/client"
 	"github.com/backchannel/backchannel/outcome"
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/scenario"
 )
 
@@ -275,10 +276,11 @@ func (s *server) kill(t *testing.T) {
 }
 
 // TestExampleAgent plays whole sessions on a real server process with the
-// Python example agent in one seat (against a built-in strategy, in direct
-// talks and in two mediated protocols) and in both seats, each agent a real
-// python3 process. Every session must end: the agents exit 0 having
-// printed the end, and the owner's link shows the session ended.
+// Python example agent, each a real python3 process: in one party's seat
+// against a built-in strategy in every protocol of the registry, in both
+// seats (direct talks, feedback mediation), and in the mediator's seat of
+// shuttle talks. Every session must end: the agents exit 0 having printed
+// the end, and the owner's link shows the session ended and judged.
 func TestExampleAgent(t *testing.T) {
 	py := python(t)
 	srv := newServer(t)
@@ -294,9 +296,22 @@ func TestExampleAgent(t *testing.T) {
 		{"shuttle relay, python vs linear", "shuttle/relay", 20, map[string]string{"iran": api.SeatAgent, "usa": "linear"}},
 		{"feedback, python vs python", "feedback", 3, map[string]string{"iran": api.SeatAgent, "usa": api.SeatAgent}},
 		{"sao, python vs python", "sao", 40, map[string]string{"iran": api.SeatAgent, "usa": api.SeatAgent}},
+		{"shuttle relay, python as the mediator", "shuttle/relay", 5, map[string]string{"iran": "conceder", "usa": "conceder", api.MediatorRole: api.SeatAgent}},
+	}
+	covered := map[string]bool{"sao": true, "single-text/annealer": true, "shuttle/relay": true, "feedback/learner": true}
+	for _, name := range protocol.Names() { // every other protocol, python as iran
+		if !covered[name] {
+			cases = append(cases, struct {
+				name     string
+				protocol string
+				rounds   int
+				seats    map[string]string
+			}{name + ", python vs conceder", name, 3, map[string]string{"iran": api.SeatAgent, "usa": "conceder"}})
+		}
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a guard against hangs, not a timing assertion
 			defer cancel()
 			seed := uint64(3)
