@@ -22,6 +22,7 @@ package frontier
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -58,7 +59,18 @@ type Options struct {
 	// DefaultMaxPoints. Exceeding it returns an error wrapping
 	// ErrFrontierTooLarge.
 	MaxPoints int
+	// MaxCandidates bounds the candidates of one step with more than two
+	// parties (|Fᵢ₋₁|·|Gᵢ|; the step's filter costs about C²·(d+1)/128 word
+	// operations, so this bounds its time); 0 means DefaultMaxCandidates.
+	// Exceeding it returns an error wrapping ErrFrontierTooLarge.
+	MaxCandidates int
 }
+
+// DefaultMaxCandidates is the candidate count of one n-party step above
+// which Linear stops with [ErrFrontierTooLarge] unless Options says
+// otherwise: 2¹⁹, a step of about 2·10¹⁰ word operations (some ten seconds
+// on the reference machine) and 34 MiB of bitsets for 8 parties.
+const DefaultMaxCandidates = 1 << 19
 
 // Frontier is a Pareto frontier: the utility vectors of the outcomes no other
 // outcome weakly improves for every party and strictly for one, one point per
@@ -196,6 +208,13 @@ func Bilateral(sp *outcome.Space, a, b *preference.Profile, opt Options) (*Front
 // Profiles capped at one (GENIUS) are handled exactly: capping is monotone,
 // so the capped frontier is the pruned image of the uncapped one.
 func Linear(sp *outcome.Space, ps []*preference.Profile, opt Options) (*Frontier, error) {
+	return LinearContext(context.Background(), sp, ps, opt)
+}
+
+// LinearContext is [Linear] that stops with ctx.Err() when ctx is cancelled
+// (checked before every issue step and every 4,096 candidates of an n-party
+// step's filter).
+func LinearContext(ctx context.Context, sp *outcome.Space, ps []*preference.Profile, opt Options) (*Frontier, error) {
 	if err := checkProfiles(sp, ps); err != nil {
 		return nil, err
 	}
@@ -218,6 +237,11 @@ func Linear(sp *outcome.Space, ps []*preference.Profile, opt Options) (*Frontier
 	var all []float64
 	var refs []ref
 	mk := newMinkowski(d, delta, opt.MaxPoints)
+	mk.ctx = ctx
+	mk.maxCand = opt.MaxCandidates
+	if mk.maxCand <= 0 {
+		mk.maxCand = DefaultMaxCandidates
+	}
 	for pi, pc := range pieces {
 		ch, u, held, err := mk.run(ps, pc)
 		if err != nil {
@@ -255,7 +279,7 @@ func (f *Frontier) outcomeCmp(a, b ref, bufA, bufB outcome.Outcome) int {
 
 // final prunes the union of the pieces' frontiers (after caps) and sorts it by
 // party 0 ascending. Two parties: sort and sweep, O(F log F); more: a
-// sort-filter-skyline, O(F log F + F·S·d).
+// sort-filter-skyline, O(F log F + F²·(d+1)/64) (filterSorted).
 func (f *Frontier) final(all []float64, refs []ref) ([]float64, []ref) {
 	d := f.Parties
 	n := len(refs)
@@ -304,14 +328,11 @@ func (f *Frontier) final(all []float64, refs []ref) ([]float64, []ref) {
 			}
 			return f.outcomeCmp(refs[a], refs[b], bufA, bufB)
 		})
-		for _, k := range ord {
-			p := vec(k)
-			drop := false
-			for w := 0; w < len(keptR) && !drop; w++ {
-				drop = covers(keptU[w*d:w*d+d], p, 0)
-			}
-			if !drop {
-				keptU = append(keptU, p...)
+		keep := make([]bool, n)
+		filterSorted(d, n, func(k int) []float64 { return vec(ord[k]) }, 0, keep, nil)
+		for j, k := range ord {
+			if keep[j] {
+				keptU = append(keptU, vec(k)...)
 				keptR = append(keptR, refs[k])
 			}
 		}

@@ -2,6 +2,7 @@ package frontier
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -11,9 +12,11 @@ import (
 // minkowski holds the scratch buffers of the issue-by-issue pruned Minkowski
 // sum, reused across pieces.
 type minkowski struct {
+	ctx       context.Context // nil: never cancelled
 	d         int
 	delta     float64 // thinning slack per step (0: exact)
 	maxPoints int
+	maxCand   int // d > 2: most candidates of one step
 
 	cur, next []float64 // running frontier, d utilities per point
 	g         []float64 // the issue's own frontier, d utilities per point
@@ -23,6 +26,7 @@ type minkowski struct {
 	pos       []int32 // d = 2: next point of cur to pair with g[k]
 	cand      []int32 // d > 2: candidate (parent, g) pairs
 	candU     []float64
+	keep      []bool // d > 2: which sorted candidates stay
 }
 
 func newMinkowski(d int, delta float64, maxPoints int) *minkowski {
@@ -87,12 +91,21 @@ func (m *minkowski) run(ps []*preference.Profile, pc Piece) (*chain, []float64, 
 	m.cur = append(m.cur[:0], make([]float64, d)...)
 	held := 1
 	for s := range n {
+		if err := m.err(); err != nil {
+			return nil, nil, 0, err
+		}
 		m.issueFrontier(ps, s, pc.Values[s])
 		var par, val []int32
 		if d == 2 {
 			par, val = m.step2(ch, s)
 		} else {
+			if c := len(m.cur) / d * len(m.gv); m.maxCand > 0 && c > m.maxCand {
+				return nil, nil, 0, fmt.Errorf("%w: issue %d of %d would test %d candidate points, more than %d (Options.MaxCandidates; the step costs about C²·(d+1)/128 word operations)", ErrFrontierTooLarge, s+1, n, c, m.maxCand)
+			}
 			par, val = m.stepN(ch, s)
+			if err := m.err(); err != nil {
+				return nil, nil, 0, err
+			}
 		}
 		ch.parent[s], ch.val[s] = par, val
 		m.cur, m.next = m.next, m.cur
@@ -102,6 +115,13 @@ func (m *minkowski) run(ps []*preference.Profile, pc Piece) (*chain, []float64, 
 		}
 	}
 	return ch, append([]float64(nil), m.cur...), held, nil
+}
+
+func (m *minkowski) err() error {
+	if m.ctx == nil {
+		return nil
+	}
+	return m.ctx.Err()
 }
 
 // candCmp orders candidates (parent a, value va) and (parent b, value vb) of
@@ -206,7 +226,8 @@ func (m *minkowski) step2(ch *chain, s int) (par, val []int32) {
 // stepN is one step for d > 2 parties: a sort-filter-skyline (Chomicki,
 // Godfrey, Gryz & Liang 2003) of all |cur|·|g| candidates presorted by the sum
 // of utilities, a monotone score, so every dominator precedes what it
-// dominates.
+// dominates; the filter finds possible dominators by bitsets
+// (filterSorted).
 func (m *minkowski) stepN(ch *chain, s int) (par, val []int32) {
 	d := m.d
 	cur, g := m.cur, m.g
@@ -244,17 +265,14 @@ func (m *minkowski) stepN(ch *chain, s int) (par, val []int32) {
 		}
 		return candCmp(ch, s, m.cand[2*a], m.cand[2*b], m.gv[m.cand[2*a+1]], m.gv[m.cand[2*b+1]])
 	})
+	m.keep = slices.Grow(m.keep[:0], nc)[:nc]
+	filterSorted(d, nc, func(k int) []float64 { return vec(m.ord[k]) }, m.delta, m.keep, func() bool { return m.err() != nil })
 	out := m.next[:0]
-	for _, c := range m.ord {
-		p := vec(c)
-		drop := false
-		for w := 0; w < len(par) && !drop; w++ {
-			drop = covers(out[w*d:w*d+d], p, m.delta)
-		}
-		if !drop {
+	for k, c := range m.ord {
+		if m.keep[k] {
 			par = append(par, m.cand[2*c])
 			val = append(val, m.gv[m.cand[2*c+1]])
-			out = append(out, p...)
+			out = append(out, vec(c)...)
 		}
 	}
 	m.next = out
