@@ -151,10 +151,13 @@ type Report struct {
 // two-party problems: two passes over the N outcomes; the first records, in 4,096 cells of u₀, the best u₁
 // of each cell, and the second keeps only the outcomes that no point of a
 // higher cell dominates; the few candidates are then reduced by a sort and
-// a sweep, O(c log c) (Kung, Luccio & Preparata 1975). More parties: one
-// pass; an outcome one of 16 pivot frontier points dominates is dropped at
-// once, the rest are compacted by sort-filter-skyline, O(c log c + c·F·n)
-// (Chomicki, Godfrey, Gryz & Liang 2003). Utilities come from prefix sums
+// a sweep, O(c log c) (Kung, Luccio & Preparata 1975). More
+// linear-additive parties: the frontier's distinct vectors issue by issue,
+// then one pass over the N outcomes that counts and collects every outcome
+// tied with a frontier vector (analyzeAdditiveN). Other n-party problems:
+// one pass; an outcome one of 16 pivot frontier points dominates is dropped
+// at once, the rest are compacted by sort-filter-skyline, O(c log c +
+// c·F·n) (Chomicki, Godfrey, Gryz & Liang 2003). Utilities come from prefix sums
 // that are bit-identical to Profile.Utility.
 func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile, opts Options) (*Report, error) {
 	if sp == nil {
@@ -195,7 +198,19 @@ func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Prof
 			return nil, err
 		}
 	}
+	if !opts.enumerate && additiveN(sp, profiles, opts) {
+		err := analyzeAdditiveN(ctx, sp, profiles, maxPts, r)
+		if err == nil {
+			r.Solutions = Solve(r.Pareto, r.Reservation)
+			return r, nil
+		}
+		if !errors.Is(err, errNotAdditive) {
+			return nil, err
+		}
+		r.Admissible, r.Acceptable, r.Outcomes, r.Feasible = 0, 0, 0, 0
+	}
 	c := newCandidates(sp, n, maxPts)
+	c.ctx = ctx
 	bestOpp := math.Inf(1)
 	var grid *grid2
 	if n == 2 {

@@ -66,6 +66,12 @@ type Estimate struct {
 //   - left out, with the reason in Omitted: the outcomes tied with a
 //     frontier vector (GENIUS lists all of them; here one represents them),
 //     and whatever the estimates cannot cover.
+//
+// More than two parties on an enumerable space whose frontier is too large
+// to build (Analyze fails with ErrFrontierTooLarge: too many points, or an
+// issue step too costly to filter) give the report of summaryReport: every
+// figure that needs no frontier exact (Summarize), the frontier and what
+// needs it left out with the reason.
 func Auto(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile, opts Options) (*Report, error) {
 	if opts.Limit <= 0 {
 		opts.Limit = EnumerateLimit
@@ -74,6 +80,9 @@ func Auto(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile
 		}
 	}
 	r, err := Analyze(ctx, sp, profiles, opts)
+	if err != nil && errors.Is(err, ErrFrontierTooLarge) && len(profiles) > 2 {
+		return summaryReport(ctx, sp, profiles, opts, err)
+	}
 	if err == nil || !errors.Is(err, outcome.ErrTooLarge) {
 		return r, err
 	}

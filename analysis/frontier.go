@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 
@@ -21,6 +22,7 @@ type candidates struct {
 	maxPoints int
 	sp        *outcome.Space
 	ta, tb    outcome.Outcome // tie-break buffers
+	ctx       context.Context // nil: never cancelled
 
 	// pivots (n > 2 only): a few frontier points of the last compaction,
 	// those of largest utility sum, n utilities each; a new point one of
@@ -90,8 +92,8 @@ func (c *candidates) add(idx int64, u []float64) error {
 func (c *candidates) compact() error {
 	if c.n == 2 {
 		c.compact2()
-	} else {
-		c.compactN()
+	} else if err := c.compactN(); err != nil {
+		return err
 	}
 	if len(c.idx) > c.maxPoints {
 		return fmt.Errorf("%w: %d mutually non-dominated outcomes, more than the limit of %d (Options.MaxPoints)", ErrFrontierTooLarge, len(c.idx), c.maxPoints)
@@ -163,7 +165,8 @@ func (c *candidates) compact2() {
 // point dominates it. O(c log c + c·F·n) for F frontier points. The kept
 // points of largest sum become the pivots that filter later additions
 // (dropping a point a frontier point dominates never changes the result).
-func (c *candidates) compactN() {
+// It returns ctx.Err() if c.ctx is cancelled (checked every 4,096 points).
+func (c *candidates) compactN() error {
 	n, m := c.n, len(c.idx)
 	sums := make([]float64, m)
 	perm := c.perm[:0]
@@ -188,7 +191,12 @@ func (c *candidates) compactN() {
 		return c.tie(c.idx[a], c.idx[b])
 	})
 	var kept []int32 // in decreasing sum order until sorted below
-	for _, k := range perm {
+	for j, k := range perm {
+		if j&4095 == 4095 && c.ctx != nil {
+			if err := c.ctx.Err(); err != nil {
+				return err
+			}
+		}
 		uk := c.u[int(k)*n : int(k+1)*n]
 		dominated := false
 		for _, w := range kept {
@@ -221,6 +229,7 @@ func (c *candidates) compactN() {
 		copy(u[j*n:(j+1)*n], c.u[int(k)*n:int(k+1)*n])
 	}
 	c.idx, c.u, c.perm = idx, u, perm
+	return nil
 }
 
 // dominates reports whether a weakly improves on b for every party and

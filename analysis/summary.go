@@ -247,3 +247,31 @@ func Summarize(ctx context.Context, sp *outcome.Space, profiles []*preference.Pr
 	s.MaxWelfare, s.MaxWelfareGenius = welf.point(sp), welfG.point(sp)
 	return s, nil
 }
+
+// summaryReport is Auto's report when the frontier of more than two parties
+// is too large to build (why is Analyze's error): the counts, the
+// opposition and the solution concepts that need no frontier, exact
+// (Summarize, two passes), with Pareto empty and the frontier, the figures
+// taken over it (GENIUS's Nash and Kalai points, ANL's opposition, the
+// frontier's acceptable points) and the ANL distribution named in Omitted.
+func summaryReport(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile, opts Options, why error) (*Report, error) {
+	s, err := Summarize(ctx, sp, profiles, opts)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{Parties: s.Parties, IgnoredConstraints: s.IgnoredConstraints, Outcomes: s.Outcomes, Feasible: s.Feasible,
+		Admissible: s.Admissible, Acceptable: s.Acceptable, Reservation: s.Reservation, Enumerated: true,
+		Opposition: s.Opposition, sc: s.sc}
+	r.Solutions = Solutions{Ideal: s.Ideal, Nash: s.Nash, Kalai: s.Kalai, Egalitarian: s.Egalitarian,
+		MaxWelfare: s.MaxWelfare, MaxWelfareGenius: s.MaxWelfareGenius, OppositionANL: math.NaN()}
+	reason := fmt.Sprintf("the exact frontier is too large to build in bounded time and memory (%v); "+
+		"Nash, Kalai–Smorodinsky, egalitarian, both welfare maxima, the counts and the opposition are exact without it", why)
+	r.Omitted = map[string]string{
+		"pareto":            reason,
+		"pareto_acceptable": "needs the frontier, left out",
+		"nash_genius":       "GENIUS's Nash point is the largest product over the frontier, points below a reservation value included (not monotone): needs the frontier, left out",
+		"kalai_genius":      "GENIUS's Kalai point is the smallest Σ|uᵢ − uⱼ| over the frontier (not monotone): needs the frontier, left out",
+		"opposition_anl":    "the distance of GENIUS's Kalai point to (1, …, 1): needs the frontier, left out",
+	}
+	return r, nil
+}

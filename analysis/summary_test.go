@@ -177,3 +177,37 @@ func TestSummaryCorpus(t *testing.T) {
 		t.Fatal("no GENIUS scenario checked")
 	}
 }
+
+// TestAutoLeavesOutTooLargeFrontier: where the frontier of more than two
+// parties is too large to build, Auto still answers, with every figure that
+// needs no frontier exact (equal to the full analysis's) and the frontier
+// and the figures taken over it named in Omitted.
+func TestAutoLeavesOutTooLargeFrontier(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n := rapid.IntRange(3, 6).Draw(t, "parties")
+		sp, ps := genProblem(t, n)
+		full, err := Analyze(context.Background(), sp, ps, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(full.Pareto) < 2 {
+			t.Skip("the frontier fits in one point")
+		}
+		r, err := Auto(context.Background(), sp, ps, Options{MaxPoints: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Pareto) != 0 || r.Omitted["pareto"] == "" || r.Omitted["nash_genius"] == "" || r.NashGenius != nil {
+			t.Fatalf("frontier of %d points, omitted %v", len(r.Pareto), r.Omitted)
+		}
+		if r.Acceptable != full.Acceptable || r.Opposition != full.Opposition {
+			t.Fatalf("zone %d opposition %v, full analysis %d %v", r.Acceptable, r.Opposition, full.Acceptable, full.Opposition)
+		}
+		for _, c := range []struct {
+			what      string
+			got, want *Point
+		}{{"Nash", r.Nash, full.Nash}, {"Kalai", r.Kalai, full.Kalai}, {"MaxWelfareGenius", r.MaxWelfareGenius, full.MaxWelfareGenius}} {
+			identicalPoint(t, c.what, c.got, c.want)
+		}
+	})
+}

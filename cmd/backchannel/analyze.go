@@ -227,7 +227,11 @@ func printAnalysis(w io.Writer, sc *scenario.Scenario, a *analyzeJSON) {
 	if e := a.AcceptableEstimate; e != nil {
 		fmt.Fprintf(w, "Zone      %.4g ± %.2g outcomes acceptable to every party (%.0f%% confidence, %s samples)\n", e.Value, e.Bound, 100*e.Confidence, thousands(int64(e.Samples)))
 	}
-	fmt.Fprintf(w, "Pareto    %d points on the frontier, %d of them acceptable to all\n", a.ParetoSize, a.ParetoAcceptable)
+	if _, left := a.Omitted["pareto"]; left {
+		fmt.Fprintln(w, "Pareto    frontier left out (the reason is below)")
+	} else {
+		fmt.Fprintf(w, "Pareto    %d points on the frontier, %d of them acceptable to all\n", a.ParetoSize, a.ParetoAcceptable)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%-28s %s\n", "solution", "utilities ("+strings.Join(a.Parties, ", ")+")")
 	line := func(name string, p *pointJSON) {
