@@ -56,7 +56,7 @@ func additiveN(sp *outcome.Space, profiles []*preference.Profile, opts Options) 
 func analyzeAdditiveN(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile, maxPts int, r *Report) error {
 	f, err := frontier.LinearContext(ctx, sp, profiles, frontier.Options{MaxPoints: maxPts})
 	if errors.Is(err, frontier.ErrFrontierTooLarge) {
-		return fmt.Errorf("%w: more than %d distinct utility vectors held at one issue step (Options.MaxPoints)", ErrFrontierTooLarge, maxPts)
+		return fmt.Errorf("%w (%v)", ErrFrontierTooLarge, err)
 	}
 	if errors.Is(err, frontier.ErrTooManyPieces) {
 		return errNotAdditive

@@ -264,7 +264,7 @@ func summaryReport(ctx context.Context, sp *outcome.Space, profiles []*preferenc
 		Opposition: s.Opposition, sc: s.sc}
 	r.Solutions = Solutions{Ideal: s.Ideal, Nash: s.Nash, Kalai: s.Kalai, Egalitarian: s.Egalitarian,
 		MaxWelfare: s.MaxWelfare, MaxWelfareGenius: s.MaxWelfareGenius, OppositionANL: math.NaN()}
-	reason := fmt.Sprintf("the exact frontier is too large to build in bounded time and memory (%v); "+
+	reason := fmt.Sprintf("the exact frontier is too large to build in bounded time and memory: %v; "+
 		"Nash, Kalai–Smorodinsky, egalitarian, both welfare maxima, the counts and the opposition are exact without it", why)
 	r.Omitted = map[string]string{
 		"pareto":            reason,

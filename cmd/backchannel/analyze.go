@@ -250,8 +250,15 @@ func printAnalysis(w io.Writer, sc *scenario.Scenario, a *analyzeJSON) {
 	line("egalitarian (max-min gain)", a.Egalitarian)
 	line("max welfare (acceptable)", a.MaxWelfareAcceptable)
 	line("max welfare (GENIUS)", a.MaxWelfare)
-	line("Nash (GENIUS)", a.NashGenius)
-	line("Kalai (GENIUS: min |u1-u2|)", a.KalaiGenius)
+	genius := func(name, key string, p *pointJSON) {
+		if _, left := a.Omitted[key]; left && p == nil {
+			fmt.Fprintf(w, "%-28s left out (the reason is below)\n", name)
+			return
+		}
+		line(name, p)
+	}
+	genius("Nash (GENIUS)", "nash_genius", a.NashGenius)
+	genius("Kalai (GENIUS: min |u1-u2|)", "kalai_genius", a.KalaiGenius)
 	if a.Opposition != nil {
 		fmt.Fprintf(w, "%-28s %.4f\n", "opposition", *a.Opposition)
 	} else {
