@@ -27,6 +27,9 @@ import (
 type Client struct {
 	Base string       // the server's URL, e.g. http://127.0.0.1:8080
 	HTTP *http.Client // nil: a client without overall timeout (streams are long)
+	// Token is the operator token, for servers started with one (sent as
+	// Authorization: Bearer with every request).
+	Token string
 }
 
 // New returns a client of the server at base.
@@ -67,6 +70,9 @@ func (c *Client) do(ctx context.Context, method, u, ctype string, body io.Reader
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	resp, err := c.http().Do(req)
 	if err != nil {

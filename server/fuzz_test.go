@@ -14,6 +14,7 @@ import (
 // with a status it documents and, for errors, a JSON error naming a code.
 func fuzzRequest(t *testing.T, h http.Handler, method, url, body string, ok ...int) {
 	req := httptest.NewRequest(method, url, strings.NewReader(body))
+	req.RemoteAddr = "127.0.0.1:40000" // the operator's machine
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

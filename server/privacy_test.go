@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -220,5 +221,51 @@ func TestHeadersAndLimits(t *testing.T) {
 	}
 	if !limited {
 		t.Fatal("200 bad requests in a row were never rate-limited")
+	}
+}
+
+// TestOperatorRoutes: whoever may create sessions on a scenario can seat
+// themselves anywhere in it, so creating sessions and reading or
+// analysing scenarios are the operator's: with a token configured, only
+// requests bearing it; without one, only requests from loopback. Seats and
+// owners need nothing but their links.
+func TestOperatorRoutes(t *testing.T) {
+	e := startWith(t, filepath.Join(t.TempDir(), "s.db"), server.Options{OperatorToken: "s3cret", BadRequestBurst: -1})
+	body := `{"scenario":"builtin:iran-us","seats":{"iran":"agent","usa":"boulware"}}`
+	for _, r := range []struct{ method, path, body string }{
+		{"POST", "/api/sessions", body}, {"GET", "/api/scenarios", ""}, {"POST", "/api/scenarios", "x"},
+		{"GET", "/api/scenarios/builtin:iran-us/analysis", ""},
+	} {
+		ct := ""
+		if r.body != "" {
+			ct = "application/json"
+		}
+		if status, er, _ := call(t, r.method, e.http.URL+r.path, ct, r.body); status != 401 || er.Code != "unauthorized" {
+			t.Errorf("%s %s without the token: %d %+v", r.method, r.path, status, er)
+		}
+	}
+	e.c.Token = "wrong"
+	if _, err := e.c.Scenarios(context.Background()); !client.IsCode(err, "unauthorized") {
+		t.Fatalf("a wrong token: %v", err)
+	}
+	e.c.Token = "s3cret"
+	c := e.create(&api.NewSession{Scenario: "builtin:iran-us", Seats: map[string]string{"iran": "agent", "usa": "boulware"}})
+	if _, err := link(t, c.Seats["iran"]).Snapshot(context.Background()); err != nil {
+		t.Fatalf("a seat's link without the operator token: %v", err)
+	}
+	if _, err := link(t, c.Owner).Status(context.Background()); err != nil {
+		t.Fatalf("the owner's link without the operator token: %v", err)
+	}
+	// Without a token, only loopback.
+	open := startWith(t, filepath.Join(t.TempDir(), "s.db"), server.Options{BadRequestBurst: -1})
+	for addr, want := range map[string]int{"198.51.100.7:5000": 403, "[2001:db8::1]:5000": 403, "127.0.0.1:5000": 201, "[::1]:5000": 201} {
+		req := httptest.NewRequest("POST", "/api/sessions", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		open.srv.Handler().ServeHTTP(rec, req)
+		if rec.Code != want {
+			t.Errorf("a new session from %s: %d %s, want %d", addr, rec.Code, rec.Body, want)
+		}
 	}
 }

@@ -12,6 +12,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -53,6 +55,13 @@ type Options struct {
 	CORSOrigin string
 	// Ping is how often an idle stream gets a keep-alive line (DefaultPing).
 	Ping time.Duration
+	// OperatorToken, when set, must come as "Authorization: Bearer TOKEN"
+	// with every operator request: listing, uploading and analysing
+	// scenarios and creating sessions, which read or reveal every party's
+	// preferences. When empty, operator requests are taken only from
+	// loopback addresses (the server binds loopback unless told otherwise).
+	// Seats and owners never need it: their links carry their tokens.
+	OperatorToken string
 	// BadRequestBurst is how many bad requests (4xx other than 409) one
 	// address may make at once before it is answered 429; they are then
 	// allowed at 2 a second. 0: 40; negative: no limit.
@@ -96,9 +105,9 @@ func New(m *session.Manager, o Options) *Server {
 	s := &Server{m: m, o: o, log: o.Logger, mux: http.NewServeMux(), bad: newLimiter(burst, badRefillRate), draining: make(chan struct{})}
 	s.route("/healthz", map[string]http.HandlerFunc{"GET": s.health})
 	s.route("/api/openapi.json", map[string]http.HandlerFunc{"GET": s.openapi})
-	s.route("/api/scenarios", map[string]http.HandlerFunc{"GET": s.listScenarios, "POST": s.upload})
+	s.route("/api/scenarios", map[string]http.HandlerFunc{"GET": s.operator(s.listScenarios), "POST": s.operator(s.upload)})
 	s.route("/api/scenarios/{id}", map[string]http.HandlerFunc{"GET": s.getScenario})
-	s.route("/api/sessions", map[string]http.HandlerFunc{"POST": s.createSession})
+	s.route("/api/sessions", map[string]http.HandlerFunc{"POST": s.operator(s.createSession)})
 	s.route("/api/owner/{token}", map[string]http.HandlerFunc{"GET": s.status})
 	s.route("/api/owner/{token}/record", map[string]http.HandlerFunc{"GET": s.record})
 	s.route("/api/seats/{token}", map[string]http.HandlerFunc{"GET": s.snapshot})
@@ -173,6 +182,33 @@ func (s *Server) Handler() http.Handler {
 		}
 		s.log.Debug("request", "method", r.Method, "route", r.Pattern, "status", rec.status, "ms", time.Since(start).Milliseconds())
 	})
+}
+
+// operator admits only the operator to h: with OperatorToken set, a
+// request bearing it; otherwise a request from a loopback address. Whoever
+// may create sessions on a scenario may seat themselves anywhere in it and
+// read every profile, so this is the line between the operator and the
+// people and agents at the table.
+func (s *Server) operator(h http.HandlerFunc) http.HandlerFunc {
+	want := sha256.Sum256([]byte(s.o.OperatorToken))
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.o.OperatorToken == "" {
+			if ip := net.ParseIP(clientOf(r)); ip == nil || !ip.IsLoopback() {
+				writeError(w, http.StatusForbidden, api.Error{Error: "this server takes operator requests (scenarios, new sessions) from its own machine only: start it with --operator-token to allow them from elsewhere", Code: "operator_only"})
+				return
+			}
+			h(w, r)
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		g := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(g[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="backchannel operator"`)
+			writeError(w, http.StatusUnauthorized, api.Error{Error: "operator requests need the operator token: send it as 'Authorization: Bearer TOKEN' (serve printed it at start)", Code: "unauthorized"})
+			return
+		}
+		h(w, r)
+	}
 }
 
 func clientOf(r *http.Request) string {

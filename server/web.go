@@ -22,7 +22,7 @@ const DefaultPackages = 20
 
 // web registers the workbench's pages and routes.
 func (s *Server) web() {
-	s.route("/api/scenarios/{id}/analysis", map[string]http.HandlerFunc{"GET": s.analysis})
+	s.route("/api/scenarios/{id}/analysis", map[string]http.HandlerFunc{"GET": s.operator(s.analysis)})
 	s.route("/api/seats/{token}/profile", map[string]http.HandlerFunc{"GET": s.profile})
 	s.route("/api/seats/{token}/evaluate", map[string]http.HandlerFunc{"POST": s.evaluate})
 	s.route("/api/seats/{token}/packages", map[string]http.HandlerFunc{"GET": s.packages})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -36,6 +37,8 @@ func init() {
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "address to listen on (`HOST:PORT`; port 0 picks a free one)"},
 			&cli.StringFlag{Name: "key", Usage: "the server's Ed25519 key `FILE` that seals session records; created if it does not exist (default: records are not sealed)"},
 			&cli.StringFlag{Name: "base-url", Usage: "prefix of the links handed out (default: http:// and the request's Host)"},
+			&cli.StringFlag{Name: "operator-token", Sources: cli.EnvVars("BACKCHANNEL_OPERATOR_TOKEN"),
+				Usage: "the `TOKEN` operator requests (scenarios, new sessions) must bear; without it they are taken from this machine only, and a server bound beyond loopback makes one and prints it"},
 			&cli.StringFlag{Name: "cors-origin", Usage: "one browser `ORIGIN` allowed to call the API from pages served elsewhere (default: none)"},
 			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error"},
 		},
@@ -69,12 +72,19 @@ func serveAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(m, server.Options{Logger: log, BaseURL: cmd.String("base-url"), CORSOrigin: cmd.String("cors-origin")})
 	ln, err := net.Listen("tcp", cmd.String("addr"))
 	if err != nil {
 		m.Close()
 		return fmt.Errorf("--addr: %w", err)
 	}
+	token := cmd.String("operator-token")
+	if ip := ln.Addr().(*net.TCPAddr).IP; token == "" && !ip.IsLoopback() {
+		var b [24]byte
+		rand.Read(b[:])
+		token = base64.RawURLEncoding.EncodeToString(b[:])
+		fmt.Printf("backchannel serve: operator token %s (pass it to 'session new --token', or open the workbench at /#operator=%s)\n", token, token)
+	}
+	srv := server.New(m, server.Options{Logger: log, BaseURL: cmd.String("base-url"), CORSOrigin: cmd.String("cors-origin"), OperatorToken: token})
 	hs := srv.HTTPServer()
 	fmt.Printf("backchannel serve: listening on http://%s (store: %s)\n", ln.Addr(), redactDB(cmd.String("db")))
 	errc := make(chan error, 1)

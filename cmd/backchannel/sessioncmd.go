@@ -35,6 +35,7 @@ func init() {
 					"Example:\n  backchannel session new --server http://127.0.0.1:8080 --seat iran=agent --seat usa=boulware",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "server", Value: "http://127.0.0.1:8080", Usage: "the server's `URL`"},
+					&cli.StringFlag{Name: "token", Sources: cli.EnvVars("BACKCHANNEL_OPERATOR_TOKEN"), Usage: "the server's operator `TOKEN`, if it was started with one"},
 					&cli.StringSliceFlag{Name: "scenario", Aliases: []string{"s"}, Usage: "builtin:NAME, an uploaded scenario's id, or local files to upload (default: builtin:iran-us)"},
 					&cli.StringFlag{Name: "variant", Usage: "apply the scenario's named variant"},
 					&cli.StringFlag{Name: "protocol", Value: "sao", Usage: "protocol: " + strings.Join(protocol.Names(), ", ")},
@@ -88,6 +89,7 @@ func init() {
 
 func sessionNew(ctx context.Context, cmd *cli.Command) error {
 	c := client.New(cmd.String("server"))
+	c.Token = cmd.String("token")
 	req := &api.NewSession{Scenario: "builtin:iran-us", Variant: cmd.String("variant"), Protocol: cmd.String("protocol"),
 		Deadline: api.Deadline{Rounds: int(cmd.Int("deadline-rounds"))}, Seats: map[string]string{}}
 	if d := cmd.Duration("deadline-time"); d > 0 {
