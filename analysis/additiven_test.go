@@ -2,9 +2,12 @@ package analysis
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"pgregory.net/rapid"
+
+	"github.com/backchannel/backchannel/internal/synth"
 )
 
 // TestAdditiveNMatchesEnumeration holds the n-party additive path (the
@@ -32,4 +35,26 @@ func TestAdditiveNMatchesEnumeration(t *testing.T) {
 			t.Fatalf("opposition %v, enumerated %v", a.Opposition, e.Opposition)
 		}
 	})
+}
+
+// TestManyPartiesCancelled: a cancelled context stops Analyze (the n-party
+// additive path), Summarize and DistanceToPareto with the context's error.
+func TestManyPartiesCancelled(t *testing.T) {
+	sc := synth.Scenario(synth.Config{Parties: 5, Issues: 4, Values: 6, Seed: 2})
+	s, err := Summarize(context.Background(), sc.Space, sc.Profiles(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Analyze(ctx, sc.Space, sc.Profiles(), Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Analyze: %v", err)
+	}
+	if _, err := Summarize(ctx, sc.Space, sc.Profiles(), Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Summarize: %v", err)
+	}
+	u := make([]float64, 5)
+	if _, err := s.DistanceToPareto(ctx, u); !errors.Is(err, context.Canceled) {
+		t.Errorf("DistanceToPareto: %v", err)
+	}
 }

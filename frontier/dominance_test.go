@@ -2,10 +2,14 @@ package frontier
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"slices"
 	"testing"
 
 	"pgregory.net/rapid"
+
+	"github.com/backchannel/backchannel/internal/synth"
 )
 
 // TestFilterSortedMatchesScan holds the bitset filter to the plain
@@ -62,4 +66,15 @@ func TestFilterSortedMatchesScan(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestLinearContextCancelled: a cancelled context stops the n-party
+// frontier with the context's error.
+func TestLinearContextCancelled(t *testing.T) {
+	sc := synth.Scenario(synth.Config{Parties: 4, Issues: 3, Values: 5, Seed: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := LinearContext(ctx, sc.Space, sc.Profiles(), Options{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("LinearContext with a cancelled context: %v", err)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/backchannel/backchannel/analysis"
+	"github.com/backchannel/backchannel/preference"
 	"github.com/backchannel/backchannel/scenario"
 )
 
@@ -61,6 +62,12 @@ type analyzeJSON struct {
 	Nash                 *pointJSON   `json:"nash"`
 	Kalai                *pointJSON   `json:"kalai"`
 	NashGenius           *pointJSON   `json:"nash_genius"`
+	// NashGeniusBelowReservation lists the parties whose utility at GENIUS's
+	// Nash point is below their reservation value (GENIUS maximises
+	// Π(uᵢ − rvᵢ) over the whole frontier, so an even number of negative
+	// factors can win): the point is kept for reproduction, but it is no
+	// bargaining solution then.
+	NashGeniusBelowReservation []string `json:"nash_genius_below_reservation,omitempty"`
 	KalaiGenius          *pointJSON   `json:"kalai_genius"`
 	MaxWelfare           *pointJSON   `json:"max_welfare"`
 	MaxWelfareAcceptable *pointJSON   `json:"max_welfare_acceptable"`
@@ -142,6 +149,13 @@ func buildAnalyzeJSON(sc *scenario.Scenario, pr *analysis.Report) *analyzeJSON {
 		MaxWelfareAcceptable: toPoint(sp, pr.MaxWelfare), Egalitarian: toPoint(sp, pr.Egalitarian),
 		Opposition: finite(pr.Opposition), OppositionANL: finite(pr.OppositionANL), Warnings: sc.Warnings,
 		AcceptableEstimate: toEstimate(pr.AcceptableEstimate), DistributionEstimate: toEstimate(pr.DistributionEstimate), Omitted: pr.Omitted}
+	if g := pr.NashGenius; g != nil {
+		for i, u := range g.Utility {
+			if u < pr.Reservation[i]-preference.Tolerance {
+				out.NashGeniusBelowReservation = append(out.NashGeniusBelowReservation, out.Parties[i])
+			}
+		}
+	}
 	if pr.Enumerated {
 		out.Method = "enumeration"
 		out.Feasible, out.Acceptable = &pr.Feasible, &pr.Acceptable
@@ -258,6 +272,9 @@ func printAnalysis(w io.Writer, sc *scenario.Scenario, a *analyzeJSON) {
 		line(name, p)
 	}
 	genius("Nash (GENIUS)", "nash_genius", a.NashGenius)
+	if below := a.NashGeniusBelowReservation; len(below) > 0 {
+		fmt.Fprintf(w, "%-28s ! below the reservation value of %s: GENIUS's number, kept for reproduction, not a bargaining solution\n", "", strings.Join(below, ", "))
+	}
 	genius("Kalai (GENIUS: min |u1-u2|)", "kalai_genius", a.KalaiGenius)
 	if a.Opposition != nil {
 		fmt.Fprintf(w, "%-28s %.4f\n", "opposition", *a.Opposition)
