@@ -8,6 +8,7 @@ import (
 
 	"github.com/backchannel/backchannel/api"
 	"github.com/backchannel/backchannel/client"
+	"github.com/backchannel/backchannel/session"
 )
 
 // endOf follows a seat's stream (without acting) until the session ends.
@@ -116,5 +117,36 @@ func TestStreamOutlivesReadTimeout(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("the stream opened a second ago no longer delivers (%s)", want)
 		}
+	}
+}
+
+// TestEndedSessionLeavesMemory: an ended session is dropped from memory
+// after session.EvictAfter and rebuilt from the store when asked again,
+// with the same record, status and seat views.
+func TestEndedSessionLeavesMemory(t *testing.T) {
+	old := session.EvictAfter
+	session.EvictAfter = 20 * time.Millisecond
+	t.Cleanup(func() { session.EvictAfter = old })
+	e := newEnv(t)
+	small := e.upload("small.yaml")
+	c := e.create(&api.NewSession{Scenario: small, Protocol: "shuttle/relay", Deadline: api.Deadline{Rounds: 10},
+		Seats: map[string]string{"buyer": "agent", "seller": "linear"}})
+	play(t, c, map[string]string{"buyer": "conceder"})
+	ctx := context.Background()
+	before := string(ownerRecord(t, c))
+	sn1, _ := link(t, c.Seats["buyer"]).Snapshot(ctx)
+	for e.m.InMemory() > 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := string(ownerRecord(t, c)); after != before {
+		t.Fatal("the record changed after the session left memory")
+	}
+	sn2, err := link(t, c.Seats["buyer"]).Snapshot(ctx)
+	if err != nil || len(sn2.Events) != len(sn1.Events) || sn2.End == nil || sn2.End.Status != sn1.End.Status {
+		t.Fatalf("the seat's view after the session left memory: %+v %v", sn2, err)
+	}
+	st, err := link(t, c.Owner).Status(ctx)
+	if err != nil || st.Verdict == nil || st.Status != sn1.End.Status {
+		t.Fatalf("status after the session left memory: %+v %v", st, err)
 	}
 }

@@ -64,6 +64,9 @@ type Manager struct {
 	reports   map[*scenario.Scenario]*analysis.Report
 }
 
+// EvictAfter is how long an ended session stays in memory.
+var EvictAfter = 5 * time.Minute
+
 // Options configure a Manager.
 type Options struct {
 	Logger *slog.Logger       // nil: slog.Default()
@@ -122,6 +125,14 @@ func (m *Manager) Close() {
 	}
 	m.mu.Unlock()
 	m.commit.close()
+}
+
+// InMemory returns how many sessions are in memory (running ones, and
+// ended ones for EvictAfter).
+func (m *Manager) InMemory() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.live)
 }
 
 // Access is what a capability token opens.
@@ -460,6 +471,15 @@ func (m *Manager) commitLocked(l *live) error {
 	if ending {
 		l.ended = true
 		m.log.Info("session ended", "session", l.id, "status", b.Status, "steps", l.mech.Result().Steps)
+		// An ended session leaves memory after a while; a later request
+		// rebuilds it from the store.
+		time.AfterFunc(EvictAfter, func() {
+			m.mu.Lock()
+			if m.live[l.id] == l {
+				delete(m.live, l.id)
+			}
+			m.mu.Unlock()
+		})
 	}
 	l.notify()
 	m.arm(l)
