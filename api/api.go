@@ -44,6 +44,10 @@ type NewSession struct {
 	// "person", a built-in strategy spec such as "boulware" or
 	// "boulware:e=0.1" for a party, "builtin" for the mediator (the default).
 	Seats map[string]string `json:"seats"`
+	// OpenTo names the roles (party ids, "mediator", or "all") that may
+	// open the whole session log once the session has ended; the owner
+	// always may.
+	OpenTo []string `json:"open_to,omitempty"`
 }
 
 // Created is the answer to POST /api/sessions: capability links, each
@@ -88,6 +92,12 @@ type Snapshot struct {
 	Turn   *Turn   `json:"turn"` // the pending request, if it is this seat's
 	Status string  `json:"status"`
 	End    *End    `json:"end"` // how it ended, once it has
+	// LogKey and LogOrigin name the session log's signing key (signed-note
+	// verifier key) and origin line; Log is its newest checkpoint, which
+	// Events' leaf proofs are for.
+	LogKey    string   `json:"log_key,omitempty"`
+	LogOrigin string   `json:"log_origin,omitempty"`
+	Log       *LogHead `json:"log,omitempty"`
 }
 
 // Event is one event shown to a seat.
@@ -102,6 +112,10 @@ type Event struct {
 	Outcome map[string]string `json:"outcome,omitempty"`
 	To      []string          `json:"to,omitempty"`
 	Note    string            `json:"note,omitempty"`
+	// Log is the newest checkpoint, when it changed since the stream's
+	// last one; Leaf opens this event's leaf in it.
+	Log  *LogHead   `json:"log,omitempty"`
+	Leaf *LeafProof `json:"leaf,omitempty"`
 }
 
 // Request is what a seat is asked.
@@ -129,6 +143,8 @@ type Turn struct {
 	// and for the session, when they are bounded.
 	MoveTimeLeftMS *int64 `json:"move_time_left_ms,omitempty"`
 	TimeLeftMS     *int64 `json:"time_left_ms,omitempty"`
+	// Log is the newest checkpoint, when it changed since the stream's last.
+	Log *LogHead `json:"log,omitempty"`
 }
 
 // End says how a session ended, as a seat may see it.
@@ -143,6 +159,8 @@ type End struct {
 	Rounds  int      `json:"rounds"`
 	Steps   int      `json:"steps"`
 	Fault   *Fault   `json:"fault,omitempty"`
+	// Log is the final checkpoint, when it changed since the stream's last.
+	Log *LogHead `json:"log,omitempty"`
 }
 
 // Fault names the party a failure is attributed to.
@@ -164,6 +182,8 @@ type Ack struct {
 	Step    int               `json:"step"`
 	Kind    string            `json:"kind"`
 	Outcome map[string]string `json:"outcome,omitempty"`
+	// Receipt proves the action is in the session log.
+	Receipt *Receipt `json:"receipt,omitempty"`
 }
 
 // Error is the body of every 4xx and 5xx answer.
