@@ -22,6 +22,9 @@ type Event struct {
 	To      []int
 	Note    string
 	json    []byte // as the API shows it, once encoded (live.eventJSON)
+	// Moves is how many moves had been made when the event was: its place
+	// in the session log, after those moves.
+	Moves int
 }
 
 // VisibleTo reports whether the party (index or MediatorRole) may see e.

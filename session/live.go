@@ -57,12 +57,14 @@ type live struct {
 	// messages are the stored messages not yet spliced back in while the
 	// session is rebuilt (messages.go).
 	messages []Event
+	// tl is the session log over what is committed (tlog.go).
+	tl *sessionLog
 }
 
 // Observe collects the mechanism's events (mechanism.Observer).
 func (l *live) Observe(e *mechanism.Event) {
 	l.splice()
-	ev := Event{Seq: len(l.events) + 1, Step: e.Step, Round: e.Round, T: e.T, Party: e.Party, Kind: e.Kind, Note: e.Note}
+	ev := Event{Seq: len(l.events) + 1, Step: e.Step, Round: e.Round, T: e.T, Party: e.Party, Kind: e.Kind, Note: e.Note, Moves: len(l.moves)}
 	if e.Outcome != nil {
 		ev.Outcome = e.Outcome.Clone()
 	}

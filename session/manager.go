@@ -42,6 +42,7 @@ import (
 	"github.com/backchannel/backchannel/load"
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/record"
+	"github.com/backchannel/backchannel/record/tlog"
 	"github.com/backchannel/backchannel/scenario"
 	"github.com/backchannel/backchannel/store"
 )
@@ -52,6 +53,7 @@ type Manager struct {
 	st     store.Sessions
 	log    *slog.Logger
 	key    ed25519.PrivateKey
+	signer *tlog.Signer // signs session log checkpoints (tlog.go)
 	commit *committer
 
 	closeMu sync.RWMutex // held for reading by every commit; Close takes it
@@ -82,6 +84,10 @@ func Open(ctx context.Context, st store.Sessions, o Options) (*Manager, error) {
 		tokens: map[string]store.Token{}, scenarios: map[string]*scenario.Scenario{}, reports: map[*scenario.Scenario]*analysis.Report{}}
 	if m.log == nil {
 		m.log = slog.Default()
+	}
+	var made bool
+	if m.signer, made = logSigner(o.Key); made {
+		m.log.Warn("no server key: session log checkpoints are signed by a key made for this process, which a restart changes (serve with --key)")
 	}
 	ids, err := st.Running(ctx)
 	if err != nil {
@@ -325,10 +331,12 @@ func (m *Manager) Create(ctx context.Context, req *api.NewSession) (id, owner st
 	now := time.Now()
 	created := time.UnixMilli(now.UnixMilli())
 	id = newID()
+	spec.LogSalt = newSaltKey()
 	l, err := build(id, spec, sc, created)
 	if err != nil {
 		return "", "", nil, invalid("protocol", "%v", err)
 	}
+	l.tl = newSessionLog(m.signer, id, spec.LogSalt)
 	owner = newToken()
 	tokens := []store.Token{{Hash: HashToken(owner), Session: id, Role: OwnerRole}}
 	seats = map[string]string{}
@@ -389,6 +397,7 @@ func (m *Manager) get(ctx context.Context, id string) (*live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", id, err)
 	}
+	l.tl = newSessionLog(m.signer, id, spec.LogSalt)
 	stored, err := m.st.Events(ctx, id, 0)
 	if err != nil {
 		return nil, unavailable(err)
@@ -612,6 +621,7 @@ func ack(l *live, mv store.Move) *api.Ack {
 	if mv.Offer != nil {
 		a.Outcome = l.sc.Space.Map(mv.Offer)
 	}
+	a.Receipt = l.receipt(mv.Step)
 	return a
 }
 

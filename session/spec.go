@@ -23,6 +23,11 @@ type Spec struct {
 	MoveTime time.Duration     `json:"move_time_ns,omitempty"`
 	Seed     uint64            `json:"seed"`
 	Seats    map[string]string `json:"seats"` // role → agent, person, builtin or a strategy spec
+	// OpenTo names the roles that may open the whole log once the session
+	// has ended ("all": every seat); LogSalt is the secret its salts are
+	// derived from (tlog.go).
+	OpenTo  []string `json:"open_to,omitempty"`
+	LogSalt []byte   `json:"log_salt,omitempty"`
 }
 
 // DefaultRounds is the deadline of a session that names neither rounds nor
@@ -120,6 +125,12 @@ func specFrom(req *api.NewSession, sc *scenario.Scenario) (Spec, error) {
 		}
 		return Spec{}, invalid("seats", "seats: no role %s in this session (roles: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
 	}
+	for _, r := range req.OpenTo {
+		if !roles[r] && r != "all" {
+			return Spec{}, invalid("open_to", "open_to: no role %q in this session (name roles, or all)", r)
+		}
+	}
+	s.OpenTo = req.OpenTo
 	return s, nil
 }
 

@@ -37,7 +37,11 @@ func (m *Manager) Snapshot(ctx context.Context, acc Access, since int) (*api.Sna
 	if err != nil {
 		return nil, err
 	}
-	return l.snapshot(s, since, time.Now())
+	sn, err := l.snapshot(s, since, time.Now())
+	if err == nil {
+		l.decorateSnapshot(sn, logFrom(ctx))
+	}
+	return sn, err
 }
 
 // snapshot builds a seat's snapshot; l.mu must be held.
@@ -184,6 +188,10 @@ func (m *Manager) Stream(ctx context.Context, acc Access, since int, idle time.D
 		return err
 	}
 	sn, err := l.snapshot(s, since, time.Now())
+	var from int64
+	if err == nil {
+		from = l.decorateSnapshot(sn, logFrom(ctx))
+	}
 	ch := l.changed
 	l.mu.Unlock()
 	if err != nil {
@@ -245,6 +253,7 @@ func (m *Manager) Stream(ctx context.Context, acc Access, since int, idle time.D
 			msg, err = message(e.Seq, e.Type, e)
 			out = append(out, msg)
 		}
+		l.decorate(out, &from)
 		ch = l.changed
 		l.mu.Unlock()
 		if err != nil {
