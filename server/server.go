@@ -114,6 +114,7 @@ func New(m *session.Manager, o Options) *Server {
 	s.route("/api/seats/{token}/stream", map[string]http.HandlerFunc{"GET": s.stream})
 	s.route("/api/seats/{token}/actions", map[string]http.HandlerFunc{"POST": s.act})
 	s.web() // the workbench: server/web.go
+	s.logRoutes()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, api.Error{Error: "no such route: see /api/openapi.json", Code: session.CodeNotFound})
 	})
@@ -574,7 +575,12 @@ func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	sn, err := s.m.Snapshot(r.Context(), acc, n)
+	ctx, err := withTree(r.Context(), r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	sn, err := s.m.Snapshot(ctx, acc, n)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -666,7 +672,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		}
 		return flush()
 	}
-	ctx, cancel := context.WithCancel(r.Context())
+	tctx, err := withTree(r.Context(), r)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	ctx, cancel := context.WithCancel(tctx)
 	defer cancel()
 	go func() {
 		select {
