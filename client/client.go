@@ -154,7 +154,11 @@ func (c *Client) Scenarios(ctx context.Context) ([]api.ScenarioInfo, error) {
 type Link struct {
 	URL   string // as handed out
 	Owner bool   // an owner's link
-	c     *Client
+	// LogKey, if set, is the session log key (signed-note verifier key)
+	// the server must sign with; empty: the key of the first snapshot.
+	LogKey string
+	c      *Client
+	chk    *logCheck // Follow's check of the session log (verify.go)
 }
 
 // ParseLink reads a link handed out by the server.
@@ -287,7 +291,17 @@ func DecodeMessage(line []byte) (Message, error) {
 // the server closes the stream), the connection breaks, ctx ends or fn
 // fails.
 func (l *Link) Stream(ctx context.Context, since int, fn func(Message) error) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", l.URL+"/stream?since="+strconv.Itoa(since), nil)
+	return l.stream(ctx, since, -1, fn)
+}
+
+// stream is Stream asking the server to prove its first checkpoint
+// consistent with the one of tree leaves (tree ≥ 0).
+func (l *Link) stream(ctx context.Context, since int, tree int64, fn func(Message) error) error {
+	u := l.URL + "/stream?since=" + strconv.Itoa(since)
+	if tree >= 0 {
+		u += "&tree=" + strconv.FormatInt(tree, 10)
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
 		return err
 	}
@@ -330,13 +344,23 @@ func (l *Link) Stream(ctx context.Context, since int, fn func(Message) error) er
 // once and in order. fn sees a snapshot at each (re)connection, with the
 // events it has not seen yet. It returns nil after the end message, an
 // error the server gives (a wrong link), fn's error, or ctx's.
+//
+// If the server keeps a session log, Follow checks every message against it
+// before fn sees it (verify.go) and returns a *tlog.Alarm, without retrying,
+// if the log was forked or rewritten or a message is not in it.
 func (l *Link) Follow(ctx context.Context, fn func(Message) error) error {
 	since := 0
 	wait := 50 * time.Millisecond
+	if l.chk == nil {
+		l.chk = &logCheck{pin: l.LogKey}
+	}
 	for {
 		got := false
-		err := l.Stream(ctx, since, func(m Message) error {
+		err := l.stream(ctx, since, l.chk.tree(), func(m Message) error {
 			got = true
+			if err := l.chk.check(m); err != nil {
+				return fnError{err}
+			}
 			if s := m.Seq(); s > since && m.Turn == nil {
 				since = s
 			}

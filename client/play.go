@@ -142,20 +142,25 @@ var answerKinds = func() map[string]mechanism.AnswerKind {
 // once), never recomputed, so the party is asked each request exactly once.
 func Play(ctx context.Context, link *Link, newParty func(*Seat) (mechanism.Party, error)) (*api.End, error) {
 	var (
-		seat    *Seat
-		party   mechanism.Party
-		clock   mechanism.Clock
-		req     mechanism.Request
-		end     *api.End
-		answers = map[int]*api.Action{}
+		seat     *Seat
+		party    mechanism.Party
+		clock    mechanism.Clock
+		req      mechanism.Request
+		end      *api.End
+		answers  = map[int]*api.Action{}
+		receipts []*api.Receipt
 	)
 	send := func(a *api.Action) error {
 		wait := 50 * time.Millisecond
 		for {
-			_, err := link.Act(ctx, a)
+			ack, err := link.Act(ctx, a)
 			var se *Error
 			switch {
 			case err == nil:
+				if err := link.chk.receipt(ack.Receipt, seat.Snapshot.Seat.Role, a); err != nil {
+					return err
+				}
+				receipts = append(receipts, ack.Receipt)
 				return nil
 			case errors.As(err, &se) && (se.API.Code == "stale_step" || se.API.Code == "ended" || se.API.Code == "not_your_turn"):
 				return nil // answered already, or too late: the stream says what happened
@@ -213,6 +218,9 @@ func Play(ctx context.Context, link *Link, newParty func(*Seat) (mechanism.Party
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := link.chk.audit(ctx, link, receipts); err != nil {
 		return nil, err
 	}
 	return end, nil

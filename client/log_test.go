@@ -1,0 +1,379 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/backchannel/backchannel/api"
+	"github.com/backchannel/backchannel/client"
+	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/outcome"
+	"github.com/backchannel/backchannel/protocol"
+	"github.com/backchannel/backchannel/record/tlog"
+	"github.com/backchannel/backchannel/scenario"
+	"github.com/backchannel/backchannel/server"
+	"github.com/backchannel/backchannel/session"
+	"github.com/backchannel/backchannel/store/sqlite"
+	"github.com/backchannel/backchannel/strategy"
+)
+
+// logServer is a server over an SQLite file that a test can stop, edit
+// behind its back and start again at the same address.
+type logServer struct {
+	t   *testing.T
+	db  string
+	key ed25519.PrivateKey
+	st  *sqlite.Store
+	m   *session.Manager
+	h   atomic.Pointer[http.Handler]
+	hs  *httptest.Server
+	c   *client.Client
+}
+
+func startLogServer(t *testing.T) *logServer {
+	t.Helper()
+	s := &logServer{t: t, db: filepath.Join(t.TempDir(), "sessions.db"), key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32))}
+	s.open()
+	s.hs = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*s.h.Load()).ServeHTTP(w, r) }))
+	s.c = client.New(s.hs.URL)
+	t.Cleanup(func() {
+		s.hs.CloseClientConnections()
+		s.hs.Close()
+		s.m.Close()
+		s.st.Close()
+	})
+	return s
+}
+
+func (s *logServer) open() {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, s.db)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	m, err := session.Open(ctx, st, session.Options{Key: s.key, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.st, s.m = st, m
+	var h http.Handler = server.New(m, server.Options{Ping: time.Second}).Handler()
+	s.h.Store(&h)
+}
+
+// restart stops the server, lets edit change its database, and starts it
+// again; open streams break and their clients reconnect to the new one.
+func (s *logServer) restart(edit func(db *sql.DB)) {
+	s.m.Close()
+	s.st.Close()
+	db, err := sql.Open("sqlite", "file:"+s.db)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	edit(db)
+	db.Close()
+	s.open()
+	s.hs.CloseClientConnections()
+}
+
+func (s *logServer) create(t *testing.T, req *api.NewSession) (*api.Created, []string) {
+	t.Helper()
+	sc := defaultScenario(t)
+	var ids []string
+	for _, p := range sc.Parties {
+		ids = append(ids, p.ID)
+	}
+	cr, err := s.c.CreateSession(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cr, ids
+}
+
+func defaultScenario(t *testing.T) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+func link(t *testing.T, s *logServer, u string) *client.Link {
+	t.Helper()
+	l, err := client.ParseLink(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestPlayVerifiesTheLog plays sessions of every protocol with remote
+// agents: every receipt, checkpoint and event verifies on arrival and the
+// final audit passes (Play returns no alarm); the owner's log opens every
+// leaf and verifies; a seat's log opens only its own moves and the events
+// shown to it, and verifies all the same.
+func TestPlayVerifiesTheLog(t *testing.T) {
+	s := startLogServer(t)
+	ctx := context.Background()
+	for _, proto := range protocol.Names() {
+		t.Run(strings.ReplaceAll(proto, "/", "-"), func(t *testing.T) {
+			seats := map[string]string{}
+			sc := defaultScenario(t)
+			for _, p := range sc.Parties {
+				seats[p.ID] = api.SeatAgent
+			}
+			cr, ids := s.create(t, &api.NewSession{Scenario: "builtin:" + scenario.DefaultName, Protocol: proto,
+				Deadline: api.Deadline{Rounds: 6}, Seats: seats})
+			var wg sync.WaitGroup
+			errs := make([]error, len(ids))
+			for i, id := range ids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					l := link(t, s, cr.Seats[id])
+					l.LogKey = mustVKey(t, s.key)
+					_, errs[i] = client.Play(ctx, l, func(*client.Seat) (mechanism.Party, error) {
+						return strategy.ParseSpec([]string{"boulware", "conceder", "tit-for-tat"}[i%3])
+					})
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("seat %s: %v", ids[i], err)
+				}
+			}
+			owner, err := link(t, s, cr.Owner).Log(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := tlog.VerifyExport(owner, mustVKey(t, s.key))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.OpenedCount() != len(owner.Leaves) || len(owner.Leaves) == 0 {
+				t.Fatalf("the owner opens %d of %d leaves", o.OpenedCount(), len(owner.Leaves))
+			}
+			for _, id := range ids {
+				x, err := link(t, s, cr.Seats[id]).Log(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, err := tlog.VerifyExport(x, mustVKey(t, s.key))
+				if err != nil {
+					t.Fatalf("seat %s's view: %v", id, err)
+				}
+				if x.Checkpoint != owner.Checkpoint {
+					t.Fatalf("seat %s is shown another checkpoint than the owner", id)
+				}
+				for k, e := range o.Entries {
+					mine := (e.Type == tlog.TypeMove && e.Party == id) || (e.Type == tlog.TypeEvent && visible(e, id))
+					if opened := v.Entries[k] != nil; opened != mine {
+						t.Fatalf("seat %s: leaf %d (%s) opened %v, want %v", id, k, o.Texts[k], opened, mine)
+					}
+				}
+			}
+		})
+	}
+}
+
+// otherOutcome returns an outcome that differs from o in one issue and
+// keeps the scenario's rules.
+func otherOutcome(t *testing.T, sp *outcome.Space, o outcome.Outcome) outcome.Outcome {
+	t.Helper()
+	for i := range sp.Issues {
+		for v := range sp.Issues[i].Values {
+			if int32(v) == o[i] {
+				continue
+			}
+			p := o.Clone()
+			p[i] = int32(v)
+			ok := true
+			for r := range sp.Rules {
+				ok = ok && sp.Rules[r].Holds(p)
+			}
+			if ok {
+				return p
+			}
+		}
+	}
+	t.Fatal("no other outcome keeps the rules")
+	return nil
+}
+
+func visible(e *tlog.Entry, role string) bool {
+	if e.Hidden {
+		return false
+	}
+	if e.To == nil {
+		return true
+	}
+	for _, r := range e.To {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+func mustVKey(t *testing.T, key ed25519.PrivateKey) string {
+	t.Helper()
+	s, err := tlog.NewSigner(session.LogKeyName, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.VerifierKey()
+}
+
+// TestOpenToGrantsTheWholeLog: a session that grants its log to every
+// seat opens every leaf to a seat once it has ended, and not before.
+func TestOpenToGrantsTheWholeLog(t *testing.T) {
+	s := startLogServer(t)
+	ctx := context.Background()
+	sc := defaultScenario(t)
+	seats := map[string]string{sc.Parties[0].ID: api.SeatAgent, sc.Parties[1].ID: "boulware"}
+	cr, _ := s.create(t, &api.NewSession{Scenario: "builtin:" + scenario.DefaultName, Protocol: "sao",
+		Deadline: api.Deadline{Rounds: 4}, Seats: seats, OpenTo: []string{"all"}})
+	l := link(t, s, cr.Seats[sc.Parties[0].ID])
+	x, err := l.Log(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := tlog.VerifyExport(x, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.OpenedCount() == len(x.Leaves) && len(x.Leaves) > 0 && hasOthersMove(o, sc.Parties[0].ID) {
+		t.Fatal("a running session opened every leaf")
+	}
+	if _, err := client.Play(ctx, l, func(*client.Seat) (mechanism.Party, error) { return strategy.ParseSpec("conceder") }); err != nil {
+		t.Fatal(err)
+	}
+	if x, err = l.Log(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, err = tlog.VerifyExport(x, ""); err != nil {
+		t.Fatal(err)
+	}
+	if o.OpenedCount() != len(x.Leaves) {
+		t.Fatalf("after the end the granted seat opens %d of %d leaves", o.OpenedCount(), len(x.Leaves))
+	}
+}
+
+func hasOthersMove(o *tlog.Opened, role string) bool {
+	for _, e := range o.Entries {
+		if e != nil && e.Type == tlog.TypeMove && e.Party != role {
+			return true
+		}
+	}
+	return false
+}
+
+// TestClientStopsOnRewrittenLog: a seat has seen a checkpoint with its
+// first offer; the server is stopped, the offer is rewritten in its
+// database (move and event alike, so that the session still replays), and
+// the server restarted. The seat's client reconnects, is shown a tree that
+// does not extend the one it saw, and stops with a fork alarm.
+func TestClientStopsOnRewrittenLog(t *testing.T) {
+	s := startLogServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sc := defaultScenario(t)
+	a, b := sc.Parties[0].ID, sc.Parties[1].ID
+	cr, _ := s.create(t, &api.NewSession{Scenario: "builtin:" + scenario.DefaultName, Protocol: "sao",
+		Deadline: api.Deadline{Rounds: 10}, Seats: map[string]string{a: api.SeatAgent, b: api.SeatAgent}})
+	la := link(t, s, cr.Seats[a])
+	seen := make(chan struct{})
+	var once sync.Once
+	errc := make(chan error, 1)
+	go func() {
+		var seat *client.Seat
+		var party mechanism.Party
+		errc <- la.Follow(ctx, func(m client.Message) error {
+			switch {
+			case m.Snapshot != nil && seat == nil:
+				var err error
+				if seat, err = client.ReadSeat(m.Snapshot); err != nil {
+					return err
+				}
+				p, err := strategy.ParseSpec("boulware")
+				if err != nil {
+					return err
+				}
+				party = seat.Protocol.Wrap(p)
+				if err := party.Init(seat.Setup); err != nil {
+					return err
+				}
+				if m.Snapshot.Turn != nil {
+					var req mechanism.Request
+					if err := seat.Request(m.Snapshot.Turn, &req); err != nil {
+						return err
+					}
+					c := mechanism.Clock{Step: m.Snapshot.Turn.Step}
+					_, err = la.Act(ctx, seat.Action(m.Snapshot.Turn.Step, party.Act(&c, &req)))
+					return err
+				}
+			case m.Event != nil && m.Event.Kind == "offer" && m.Event.Party == a:
+				once.Do(func() { close(seen) })
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-seen:
+	case err := <-errc:
+		t.Fatalf("Follow ended before the offer was seen: %v", err)
+	}
+	s.restart(func(db *sql.DB) {
+		var offer, body string
+		if err := db.QueryRow("SELECT offer FROM session_moves WHERE session_id = ? AND step = 0", cr.Session).Scan(&offer); err != nil {
+			t.Fatal(err)
+		}
+		var seq int
+		if err := db.QueryRow(`SELECT seq, body FROM session_events WHERE session_id = ? AND body LIKE '%"kind":"offer"%' ORDER BY seq LIMIT 1`, cr.Session).Scan(&seq, &body); err != nil {
+			t.Fatal(err)
+		}
+		var o outcome.Outcome
+		if err := json.Unmarshal([]byte(offer), &o); err != nil {
+			t.Fatal(err)
+		}
+		forged := otherOutcome(t, sc.Space, o)
+		oldJSON, _ := json.Marshal(o)
+		newJSON, _ := json.Marshal(forged)
+		newOffer := string(newJSON)
+		newBody := strings.Replace(body, `"outcome":`+string(oldJSON), `"outcome":`+newOffer, 1)
+		if newBody == body {
+			t.Fatalf("the stored event does not hold the offer %s: %s", offer, body)
+		}
+		if _, err := db.Exec("UPDATE session_moves SET offer = ? WHERE session_id = ? AND step = 0", newOffer, cr.Session); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec("UPDATE session_events SET body = ? WHERE session_id = ? AND seq = ?", newBody, cr.Session, seq); err != nil {
+			t.Fatal(err)
+		}
+	})
+	var alarm *tlog.Alarm
+	if err := <-errc; !errors.As(err, &alarm) || alarm.Kind != tlog.AlarmFork {
+		t.Fatalf("after the rewrite Follow returned %v, want a fork alarm", err)
+	} else {
+		t.Logf("the client stopped: %v", err)
+	}
+	// The rewritten session still runs: the server itself sees nothing wrong.
+	if _, err := link(t, s, cr.Owner).Status(ctx); err != nil {
+		t.Fatalf("the rewritten session does not load: %v", err)
+	}
+}
