@@ -85,9 +85,8 @@ func Open(ctx context.Context, st store.Sessions, o Options) (*Manager, error) {
 	if m.log == nil {
 		m.log = slog.Default()
 	}
-	var made bool
-	if m.signer, made = logSigner(o.Key); made {
-		m.log.Warn("no server key: session log checkpoints are signed by a key made for this process, which a restart changes (serve with --key)")
+	if o.Key != nil {
+		m.signer = logSigner(o.Key)
 	}
 	ids, err := st.Running(ctx)
 	if err != nil {
@@ -331,12 +330,12 @@ func (m *Manager) Create(ctx context.Context, req *api.NewSession) (id, owner st
 	now := time.Now()
 	created := time.UnixMilli(now.UnixMilli())
 	id = newID()
-	spec.LogSalt = newSaltKey()
+	spec.LogSalt, spec.LogKey = newLogSecrets(m.signer == nil)
 	l, err := build(id, spec, sc, created)
 	if err != nil {
 		return "", "", nil, invalid("protocol", "%v", err)
 	}
-	l.tl = newSessionLog(m.signer, id, spec.LogSalt)
+	l.tl = newSessionLog(m.signer, id, spec)
 	owner = newToken()
 	tokens := []store.Token{{Hash: HashToken(owner), Session: id, Role: OwnerRole}}
 	seats = map[string]string{}
@@ -397,7 +396,7 @@ func (m *Manager) get(ctx context.Context, id string) (*live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", id, err)
 	}
-	l.tl = newSessionLog(m.signer, id, spec.LogSalt)
+	l.tl = newSessionLog(m.signer, id, spec)
 	stored, err := m.st.Events(ctx, id, 0)
 	if err != nil {
 		return nil, unavailable(err)

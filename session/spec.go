@@ -25,9 +25,11 @@ type Spec struct {
 	Seats    map[string]string `json:"seats"` // role → agent, person, builtin or a strategy spec
 	// OpenTo names the roles that may open the whole log once the session
 	// has ended ("all": every seat); LogSalt is the secret its salts are
-	// derived from (tlog.go).
+	// derived from; LogKey, the Ed25519 seed that signs its checkpoints
+	// when the server has no key of its own (tlog.go).
 	OpenTo  []string `json:"open_to,omitempty"`
 	LogSalt []byte   `json:"log_salt,omitempty"`
+	LogKey  []byte   `json:"log_key,omitempty"`
 }
 
 // DefaultRounds is the deadline of a session that names neither rounds nor

@@ -51,18 +51,36 @@ type logLeaf struct {
 	move  int // index in live.moves, or -1 for an event
 }
 
-// newSaltKey returns a session's secret from which its salts are derived.
-func newSaltKey() []byte {
-	k := make([]byte, 32)
-	rand.Read(k)
-	return k
+// newLogSecrets returns a new session's secrets: the key its salts are
+// derived from and, if withKey (the server has no key), the seed of an
+// Ed25519 key of its own to sign its checkpoints with, kept in the store
+// with the session so that a restart signs with the same key.
+func newLogSecrets(withKey bool) (salt, key []byte) {
+	salt = make([]byte, 32)
+	rand.Read(salt)
+	if withKey {
+		key = make([]byte, ed25519.SeedSize)
+		rand.Read(key)
+	}
+	return salt, key
 }
 
-func newSessionLog(signer *tlog.Signer, id string, saltKey []byte) *sessionLog {
+// newSessionLog returns the empty log of session id: signed by the
+// session's own key if it has one, else by the server's (signer).
+func newSessionLog(signer *tlog.Signer, id string, spec Spec) *sessionLog {
+	saltKey := spec.LogSalt
 	if saltKey == nil {
 		// A session stored before logs had salt keys: its salts are not
 		// secret.
 		saltKey = []byte(id)
+	}
+	if len(spec.LogKey) == ed25519.SeedSize || signer == nil {
+		seed := spec.LogKey
+		if len(seed) != ed25519.SeedSize {
+			h := sha256.Sum256([]byte("backchannel log key " + id)) // stored before logs: not secret
+			seed = h[:]
+		}
+		signer = logSigner(ed25519.NewKeyFromSeed(seed))
 	}
 	return &sessionLog{signer: signer, origin: tlog.Origin(LogKeyName, id), saltKey: saltKey, signedAt: -1}
 }
@@ -311,17 +329,11 @@ func logFrom(ctx context.Context) int64 {
 	return n
 }
 
-// logSigner returns the signer of session checkpoints: the server's key,
-// or, without one, a key made for this process (checkpoints made before a
-// restart then no longer verify: serve with --key to keep one).
-func logSigner(key ed25519.PrivateKey) (*tlog.Signer, bool) {
-	made := key == nil
-	if made {
-		_, key, _ = ed25519.GenerateKey(rand.Reader)
-	}
+// logSigner returns a signer of session checkpoints with key.
+func logSigner(key ed25519.PrivateKey) *tlog.Signer {
 	s, err := tlog.NewSigner(LogKeyName, key)
 	if err != nil {
 		panic(err) // LogKeyName is a valid key name
 	}
-	return s, made
+	return s
 }
