@@ -47,6 +47,9 @@ type Move struct {
 	T     float64 // the clock's relative time when the party was asked
 	AtMS  int64   // Unix milliseconds when the move was committed
 	Note  string  // reason, for "timeout"
+	// Sig is the party's own signature of the move, "KEY SIG" (both
+	// base64: its Ed25519 public key and signature), or empty.
+	Sig string
 }
 
 // Event is one event of a session's log: Seq counts from 1 within the

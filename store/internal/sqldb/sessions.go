@@ -91,7 +91,7 @@ func nullBytes(b []byte) any {
 }
 
 var (
-	moveColumns  = []string{"session_id", "step", "party", "kind", "offer", "t", "at_ms", "note"}
+	moveColumns  = []string{"session_id", "step", "party", "kind", "offer", "t", "at_ms", "note", "sig"}
 	eventColumns = []string{"session_id", "seq", "body"}
 )
 
@@ -142,7 +142,7 @@ func (s *DB) Append(ctx context.Context, batches []store.Batch) error {
 			if m.Offer != nil {
 				offer = mustJSON(m.Offer)
 			}
-			moves = append(moves, []any{b.Session, m.Step, m.Party, m.Kind, offer, m.T, m.AtMS, m.Note})
+			moves = append(moves, []any{b.Session, m.Step, m.Party, m.Kind, offer, m.T, m.AtMS, m.Note, m.Sig})
 		}
 		for _, e := range b.Events {
 			events = append(events, []any{b.Session, e.Seq, string(e.Body)})
@@ -212,7 +212,7 @@ func (s *DB) Session(ctx context.Context, id string) (store.Session, []store.Mov
 	if result.Valid {
 		ss.Result = []byte(result.String)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT step, party, kind, offer, t, at_ms, note FROM session_moves WHERE session_id = "+s.ph(1)+" ORDER BY step", id)
+	rows, err := s.db.QueryContext(ctx, "SELECT step, party, kind, offer, t, at_ms, note, sig FROM session_moves WHERE session_id = "+s.ph(1)+" ORDER BY step", id)
 	if err != nil {
 		return ss, nil, fmt.Errorf("store: session %s moves: %w", id, err)
 	}
@@ -221,7 +221,7 @@ func (s *DB) Session(ctx context.Context, id string) (store.Session, []store.Mov
 	for rows.Next() {
 		var m store.Move
 		var offer sql.NullString
-		if err := rows.Scan(&m.Step, &m.Party, &m.Kind, &offer, &m.T, &m.AtMS, &m.Note); err != nil {
+		if err := rows.Scan(&m.Step, &m.Party, &m.Kind, &offer, &m.T, &m.AtMS, &m.Note, &m.Sig); err != nil {
 			return ss, nil, fmt.Errorf("store: session %s moves: %w", id, err)
 		}
 		if offer.Valid {
