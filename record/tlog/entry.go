@@ -32,6 +32,10 @@ type Entry struct {
 	Hidden  bool              `json:"hidden,omitempty"` // … or no party at all
 	Note    string            `json:"note,omitempty"`
 	AtMS    int64             `json:"at_ms,omitempty"` // moves: Unix milliseconds when made
+	// Key and Sig are the party's own Ed25519 public key and signature of
+	// the move (MoveMessage), base64, when it signs its moves.
+	Key string `json:"key,omitempty"`
+	Sig string `json:"sig,omitempty"`
 }
 
 // Marshal returns the entry's text.

@@ -96,6 +96,9 @@ func VerifyExport(x *api.LogExport, key string) (*Opened, error) {
 		o.Texts = append(o.Texts, text)
 		o.tree.Append(h[:])
 	}
+	if err := checkSignedMoves(o.Entries); err != nil {
+		return nil, err
+	}
 	if o.tree.Size() != c.Size {
 		return nil, &Alarm{Kind: AlarmFork, Detail: fmt.Sprintf("the log holds %d leaves, its checkpoint %d", o.tree.Size(), c.Size)}
 	}

@@ -21,6 +21,7 @@ const (
 	AlarmFork      = "fork"      // the tree does not extend the one seen before: forked or rewritten
 	AlarmInclusion = "inclusion" // an entry shown is not in the tree
 	AlarmEntry     = "entry"     // an entry does not say what was shown or done
+	AlarmMove      = "move"      // a signed move that does not verify, or a signature dropped
 )
 
 func (a *Alarm) Error() string {
@@ -29,6 +30,7 @@ func (a *Alarm) Error() string {
 		AlarmFork:      "the session log was forked or rewritten",
 		AlarmInclusion: "an entry shown is not in the session log",
 		AlarmEntry:     "a log entry does not match what was shown",
+		AlarmMove:      "a party's signed move is forged or its signature dropped",
 	}[a.Kind]
 	return "ALARM: " + what + ": " + a.Detail
 }
