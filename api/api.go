@@ -174,6 +174,16 @@ type Action struct {
 	Step    int               `json:"step"` // the Turn's step it answers
 	Kind    string            `json:"kind"` // offer, accept, reject, end, better, worse, same
 	Outcome map[string]string `json:"outcome,omitempty"`
+	// Signature, if given, is the party's own signature of this move
+	// (docs/commitments.md); once a seat has signed a move, it must sign
+	// every move.
+	Signature *MoveSignature `json:"signature,omitempty"`
+}
+
+// MoveSignature is a party's Ed25519 signature of its move, base64.
+type MoveSignature struct {
+	Key string `json:"key"` // the 32-byte public key
+	Sig string `json:"sig"` // the 64-byte signature of the move's text
 }
 
 // Ack is the answer to an accepted action; a retry of the same action for

@@ -62,3 +62,25 @@ type LogLeaf struct {
 	Salt       string `json:"salt,omitempty"`
 	Entry      string `json:"entry,omitempty"`
 }
+
+// Agreement is the document an agreement ends as: a statement naming the
+// session, its final log checkpoint and the outcome in words (each issue
+// and value), and the signatures of whoever signs it — the server's log key
+// first, then each party that adds its own. A party can show it to a third
+// person, who checks it with 'backchannel record verify'.
+type Agreement struct {
+	Format     string               `json:"format"` // AgreementFormat
+	Session    string               `json:"session"`
+	Statement  string               `json:"statement"` // the text every signature covers, exactly
+	Signatures []AgreementSignature `json:"signatures"`
+}
+
+// AgreementFormat names the Agreement format.
+const AgreementFormat = "backchannel-agreement/1"
+
+// AgreementSignature is one signature of an agreement's statement.
+type AgreementSignature struct {
+	Role string `json:"role"` // "server", a party id, or "mediator"
+	Key  string `json:"key"`  // Ed25519 public key, base64
+	Sig  string `json:"sig"`  // Ed25519 signature of the statement, base64
+}
