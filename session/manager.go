@@ -335,7 +335,7 @@ func (m *Manager) Create(ctx context.Context, req *api.NewSession) (id, owner st
 	if err != nil {
 		return "", "", nil, invalid("protocol", "%v", err)
 	}
-	l.tl = newSessionLog(m.signer, id, spec)
+	l.tl = newSessionLog(m.key, m.signer, id, spec)
 	owner = newToken()
 	tokens := []store.Token{{Hash: HashToken(owner), Session: id, Role: OwnerRole}}
 	seats = map[string]string{}
@@ -396,7 +396,7 @@ func (m *Manager) get(ctx context.Context, id string) (*live, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", id, err)
 	}
-	l.tl = newSessionLog(m.signer, id, spec)
+	l.tl = newSessionLog(m.key, m.signer, id, spec)
 	stored, err := m.st.Events(ctx, id, 0)
 	if err != nil {
 		return nil, unavailable(err)
@@ -603,7 +603,12 @@ func (m *Manager) Act(ctx context.Context, acc Access, a *api.Action) (*api.Ack,
 	if verr != nil {
 		return nil, verr
 	}
+	sig, verr := l.checkSignature(s, a, ans)
+	if verr != nil {
+		return nil, verr
+	}
 	l.apply(ans, now)
+	l.moves[len(l.moves)-1].Sig = sig
 	mv := l.moves[len(l.moves)-1]
 	l.runBuiltins(time.Now())
 	if err := m.commitLocked(l); err != nil {

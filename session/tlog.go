@@ -10,8 +10,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"slices"
+	"strings"
 
 	"github.com/backchannel/backchannel/api"
+	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/record/tlog"
 )
 
@@ -30,6 +32,7 @@ const LogKeyName = "backchannel"
 // sessionLog is a live session's log. It covers moves[:nm] and events[:ne];
 // sync extends it to what is committed. Guarded by the live session's mu.
 type sessionLog struct {
+	key       ed25519.PrivateKey
 	signer    *tlog.Signer
 	origin    string
 	saltKey   []byte
@@ -66,8 +69,8 @@ func newLogSecrets(withKey bool) (salt, key []byte) {
 }
 
 // newSessionLog returns the empty log of session id: signed by the
-// session's own key if it has one, else by the server's (signer).
-func newSessionLog(signer *tlog.Signer, id string, spec Spec) *sessionLog {
+// session's own key if it has one, else by the server's (key, signer).
+func newSessionLog(key ed25519.PrivateKey, signer *tlog.Signer, id string, spec Spec) *sessionLog {
 	saltKey := spec.LogSalt
 	if saltKey == nil {
 		// A session stored before logs had salt keys: its salts are not
@@ -80,9 +83,10 @@ func newSessionLog(signer *tlog.Signer, id string, spec Spec) *sessionLog {
 			h := sha256.Sum256([]byte("backchannel log key " + id)) // stored before logs: not secret
 			seed = h[:]
 		}
-		signer = logSigner(ed25519.NewKeyFromSeed(seed))
+		key = ed25519.NewKeyFromSeed(seed)
+		signer = logSigner(key)
 	}
-	return &sessionLog{signer: signer, origin: tlog.Origin(LogKeyName, id), saltKey: saltKey, signedAt: -1}
+	return &sessionLog{key: key, signer: signer, origin: tlog.Origin(LogKeyName, id), saltKey: saltKey, signedAt: -1}
 }
 
 // salt is leaf i's salt: HMAC-SHA256(salt key, "backchannel leaf salt" ‖
@@ -137,7 +141,38 @@ func (l *live) moveEntry(i int, leaf int64) *tlog.Entry {
 	if m.Offer != nil {
 		e.Outcome = l.sc.Space.Map(m.Offer)
 	}
+	e.Key, e.Sig, _ = strings.Cut(m.Sig, " ")
 	return e
+}
+
+// checkSignature checks the party's signature of action a (answer ans) by
+// seat s, if it signs, and returns it in the stored form "KEY SIG". A seat
+// that has signed a move must sign every move, with the same key.
+func (l *live) checkSignature(s *seat, a *api.Action, ans mechanism.Answer) (string, error) {
+	var key string
+	for i := range l.moves {
+		if m := &l.moves[i]; m.Party == s.index && m.Sig != "" {
+			key, _, _ = strings.Cut(m.Sig, " ")
+			break
+		}
+	}
+	if a.Signature == nil {
+		if key != "" {
+			return "", rejected("signature", "this seat signs its moves (key %s): sign this one too", key)
+		}
+		return "", nil
+	}
+	if key != "" && a.Signature.Key != key {
+		return "", rejected("signature.key", "this seat signs with key %s, not %s", key, a.Signature.Key)
+	}
+	var o map[string]string
+	if ans.Kind == mechanism.Offer {
+		o = l.sc.Space.Map(ans.Outcome)
+	}
+	if err := tlog.VerifyMove(a.Signature.Key, a.Signature.Sig, l.id, s.role, a.Step, ans.Kind.String(), o); err != nil {
+		return "", rejected("signature", "%v (sign the text docs/commitments.md gives)", err)
+	}
+	return a.Signature.Key + " " + a.Signature.Sig, nil
 }
 
 // checkpoint returns the signed checkpoint of the whole log; l.mu held.
@@ -337,3 +372,52 @@ func logSigner(key ed25519.PrivateKey) *tlog.Signer {
 	}
 	return s
 }
+
+// Agreement returns the document the session's agreement ends as, signed
+// by the log's key (the server's): the statement names the session, its
+// final checkpoint and each issue and value agreed. Parties add their own
+// signatures (tlog.SignAgreement) and show it to whom they like. Errors:
+// not_found-like invalid state (ended without agreement, or running).
+func (m *Manager) Agreement(ctx context.Context, acc Access) (*api.Agreement, error) {
+	l, err := m.get(ctx, acc.Session)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if acc.Role != OwnerRole {
+		if _, err := l.seatFor(acc); err != nil {
+			return nil, err
+		}
+	}
+	r := l.mech.Result()
+	if !l.ended || r.Agreement == nil {
+		return nil, conflict(CodeNoAgreement, l.mech.Clock().Step, "the session has not ended with an agreement")
+	}
+	l.syncLog()
+	n := l.tl.tree.Size()
+	root, err := l.tl.tree.Root(n)
+	if err != nil {
+		return nil, err
+	}
+	sp := l.sc.Space
+	terms := sp.Map(r.Agreement)
+	var words []string
+	for i := range sp.Issues {
+		words = append(words, l.sc.IssueTitle(i)+": "+sp.Issues[i].Values[r.Agreement[i]])
+	}
+	title := l.sc.Title
+	if title == "" {
+		title = l.sc.ID
+	}
+	st, err := tlog.AgreementStatement(l.id, title, l.proto.Name, tlog.Checkpoint{Size: n, Root: root}, partyIDs(l.sc), terms, words)
+	if err != nil {
+		return nil, err
+	}
+	a := &api.Agreement{Format: api.AgreementFormat, Session: l.id, Statement: st}
+	tlog.SignAgreement(a, "server", l.tl.key)
+	return a, nil
+}
+
+// CodeNoAgreement: 409, the session has no agreement (yet).
+const CodeNoAgreement = "no_agreement"
