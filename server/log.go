@@ -16,6 +16,23 @@ import (
 func (s *Server) logRoutes() {
 	s.route("/api/owner/{token}/log", map[string]http.HandlerFunc{"GET": s.sessionLog})
 	s.route("/api/seats/{token}/log", map[string]http.HandlerFunc{"GET": s.sessionLog})
+	s.route("/api/owner/{token}/agreement", map[string]http.HandlerFunc{"GET": s.agreement})
+	s.route("/api/seats/{token}/agreement", map[string]http.HandlerFunc{"GET": s.agreement})
+}
+
+// agreement answers with the agreement document, signed by the server
+// (api.Agreement); 409 no_agreement if the session has none.
+func (s *Server) agreement(w http.ResponseWriter, r *http.Request) {
+	acc, ok := s.access(w, r)
+	if !ok {
+		return
+	}
+	a, err := s.m.Agreement(r.Context(), acc)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
 }
 
 // sessionLog answers with the log as the link may read it (api.LogExport).

@@ -316,6 +316,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		session.CodeForbidden: http.StatusForbidden, session.CodeStale: http.StatusConflict,
 		session.CodeNotYourTurn: http.StatusConflict, session.CodeEnded: http.StatusConflict,
 		session.CodeRejected: http.StatusUnprocessableEntity, session.CodeUnavailable: http.StatusServiceUnavailable,
+		session.CodeNoAgreement: http.StatusConflict,
 	}[se.Code]
 	if status == 0 {
 		status = http.StatusBadRequest
