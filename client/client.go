@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,8 +158,12 @@ type Link struct {
 	// LogKey, if set, is the session log key (signed-note verifier key)
 	// the server must sign with; empty: the key of the first snapshot.
 	LogKey string
-	c      *Client
-	chk    *logCheck // Follow's check of the session log (verify.go)
+	// SignKey, if set, is the party's own Ed25519 key: Play signs every
+	// move with it (docs/commitments.md), so that the log holds the
+	// party's signature, which the server cannot make.
+	SignKey ed25519.PrivateKey
+	c       *Client
+	chk     *logCheck // Follow's check of the session log (verify.go)
 }
 
 // ParseLink reads a link handed out by the server.

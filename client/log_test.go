@@ -377,3 +377,90 @@ func TestClientStopsOnRewrittenLog(t *testing.T) {
 		t.Fatalf("the rewritten session does not load: %v", err)
 	}
 }
+
+// TestSignedMoves: a seat whose client signs its moves has every move of
+// its own in the log with its key and signature, which verify; the server
+// refuses a move with a bad signature, and an unsigned move from a seat
+// that has signed before.
+func TestSignedMoves(t *testing.T) {
+	s := startLogServer(t)
+	ctx := context.Background()
+	sc := defaultScenario(t)
+	a, b := sc.Parties[0].ID, sc.Parties[1].ID
+	cr, _ := s.create(t, &api.NewSession{Scenario: "builtin:" + scenario.DefaultName, Protocol: "sao",
+		Deadline: api.Deadline{Rounds: 8}, Seats: map[string]string{a: api.SeatAgent, b: "boulware"}})
+	l := link(t, s, cr.Seats[a])
+	l.SignKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32))
+	if _, err := client.Play(ctx, l, func(*client.Seat) (mechanism.Party, error) { return strategy.ParseSpec("conceder") }); err != nil {
+		t.Fatal(err)
+	}
+	x, err := link(t, s, cr.Owner).Log(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := tlog.VerifyExport(x, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := 0
+	for _, e := range o.Entries {
+		if e.Type == tlog.TypeMove && e.Party == a {
+			if e.Sig == "" {
+				t.Fatalf("an unsigned move of the signing seat: %+v", e)
+			}
+			signed++
+		}
+	}
+	if signed == 0 {
+		t.Fatal("no signed move")
+	}
+
+	cr, _ = s.create(t, &api.NewSession{Scenario: "builtin:" + scenario.DefaultName, Protocol: "sao",
+		Deadline: api.Deadline{Rounds: 8}, Seats: map[string]string{a: api.SeatAgent, b: "boulware"}})
+	l = link(t, s, cr.Seats[a])
+	sn, err := l.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seat, err := client.ReadSeat(sn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strategy.ParseSpec("boulware")
+	party := seat.Protocol.Wrap(p)
+	if err := party.Init(seat.Setup); err != nil {
+		t.Fatal(err)
+	}
+	act := func(tu *api.Turn) *api.Action {
+		var req mechanism.Request
+		if err := seat.Request(tu, &req); err != nil {
+			t.Fatal(err)
+		}
+		c := mechanism.Clock{Step: tu.Step, Round: tu.Round, T: tu.T}
+		return seat.Action(tu.Step, party.Act(&c, &req))
+	}
+	first := act(sn.Turn)
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{4}, 32))
+	if err := client.SignAction(key, sn, first); err != nil {
+		t.Fatal(err)
+	}
+	bad := *first
+	bad.Signature = &api.MoveSignature{Key: first.Signature.Key, Sig: first.Signature.Key + first.Signature.Key[:44]}
+	if _, err := l.Act(ctx, &bad); !client.IsCode(err, session.CodeRejected) {
+		t.Fatalf("a bad signature: %v, want rejected", err)
+	}
+	ack, err := l.Act(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ack.Receipt == nil || !strings.Contains(ack.Receipt.Entry, first.Signature.Sig) {
+		t.Fatalf("the receipt does not hold the signature: %+v", ack.Receipt)
+	}
+	sn, err = l.Snapshot(ctx)
+	if err != nil || sn.Turn == nil {
+		t.Fatalf("no second turn: %v", err)
+	}
+	if _, err := l.Act(ctx, act(sn.Turn)); !client.IsCode(err, session.CodeRejected) {
+		t.Fatalf("an unsigned move after a signed one: %v, want rejected", err)
+	}
+}

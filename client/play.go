@@ -184,6 +184,11 @@ func Play(ctx context.Context, link *Link, newParty func(*Seat) (mechanism.Party
 			return err
 		}
 		a := seat.Action(t.Step, party.Act(&clock, &req))
+		if link.SignKey != nil {
+			if err := SignAction(link.SignKey, seat.Snapshot, a); err != nil {
+				return err
+			}
+		}
 		answers[t.Step] = a
 		return send(a)
 	}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -134,6 +135,20 @@ func (c *logCheck) receipt(r *api.Receipt, role string, a *api.Action) error {
 	if en.Type != tlog.TypeMove || en.Step != a.Step || en.Party != role || en.Kind != a.Kind || !maps.Equal(en.Outcome, a.Outcome) {
 		return &tlog.Alarm{Kind: tlog.AlarmEntry, Detail: fmt.Sprintf("step %d: %s %s was logged as %s", a.Step, role, a.Kind, r.Entry)}
 	}
+	if s := a.Signature; s != nil && (en.Key != s.Key || en.Sig != s.Sig) {
+		return &tlog.Alarm{Kind: tlog.AlarmMove, Detail: fmt.Sprintf("step %d: the move was logged without this party's signature: %s", a.Step, r.Entry)}
+	}
+	return nil
+}
+
+// SignAction signs action a of the seat sn opens with the party's own
+// key (tlog.MoveMessage) and sets a.Signature.
+func SignAction(key ed25519.PrivateKey, sn *api.Snapshot, a *api.Action) error {
+	pub, sig, err := tlog.SignMove(key, sn.Session, sn.Seat.Role, a.Step, a.Kind, a.Outcome)
+	if err != nil {
+		return err
+	}
+	a.Signature = &api.MoveSignature{Key: pub, Sig: sig}
 	return nil
 }
 
@@ -176,4 +191,12 @@ func (l *Link) Log(ctx context.Context) (*api.LogExport, error) {
 		return nil, err
 	}
 	return tlog.ReadExport(raw)
+}
+
+// Agreement returns the session's agreement document, signed by the
+// server (GET {link}/agreement); add the party's own signature with
+// tlog.SignAgreement.
+func (l *Link) Agreement(ctx context.Context) (*api.Agreement, error) {
+	var a api.Agreement
+	return &a, l.c.do(ctx, "GET", l.URL+"/agreement", "", nil, &a)
 }
