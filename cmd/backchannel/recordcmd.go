@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -46,12 +47,24 @@ func init() {
 			},
 			{
 				Name:      "verify",
-				Usage:     "check a trace's hash chain and, if sealed, its signature",
-				ArgsUsage: "TRACE.jsonl",
-				Flags:     []cli.Flag{&cli.StringFlag{Name: "key", Usage: "require a seal by the public key in `FILE` (hex)"}},
+				Usage:     "check a trace's hash chain and, if sealed, its signature; or a session log, receipts and an agreement against it",
+				ArgsUsage: "TRACE.jsonl | SESSION-LOG.json",
+				Description: "A trace (run --trace, or a session's record) is checked for its hash chain and seal.\n" +
+					"A session log (GET {link}/log, docs/commitments.md) is checked offline: its signed\n" +
+					"checkpoint, every opened entry against its commitment, the Merkle root over all\n" +
+					"leaves, every signed move; then each --receipt against it and every two receipts\n" +
+					"against each other (same size, different root: a split view, named as such), and\n" +
+					"the --agreement document. Exits 1 on any failure.\n\n" +
+					"Example:\n  backchannel record verify log.json --receipt ack.json --agreement agreement.json --json",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "key", Usage: "require a seal (or a log signed) by the public key in `FILE` (hex)"},
+					&cli.StringSliceFlag{Name: "receipt", Usage: "a receipt `FILE` (an action's Ack, or its receipt) to check against a session log; repeatable"},
+					&cli.StringFlag{Name: "agreement", Usage: "an agreement document `FILE` to check against a session log"},
+					&cli.BoolFlag{Name: "json", Usage: "print what was checked as JSON (session logs)"},
+				},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					if cmd.NArg() != 1 {
-						return usagef("record verify needs one TRACE file")
+						return usagef("record verify needs one TRACE or SESSION-LOG file")
 					}
 					var want ed25519.PublicKey
 					if k := cmd.String("key"); k != "" {
@@ -64,12 +77,17 @@ func init() {
 							return fmt.Errorf("%s: not a hex Ed25519 public key", k)
 						}
 					}
-					f, err := os.Open(cmd.Args().First())
+					data, err := os.ReadFile(cmd.Args().First())
 					if err != nil {
 						return err
 					}
-					defer f.Close()
-					s, err := record.Verify(f, want)
+					if isSessionLog(data) {
+						return verifySessionLog(os.Stdout, cmd.Args().First(), data, want, cmd.StringSlice("receipt"), cmd.String("agreement"), cmd.Bool("json"))
+					}
+					if len(cmd.StringSlice("receipt")) > 0 || cmd.String("agreement") != "" {
+						return usagef("--receipt and --agreement are checked against a session log, not a trace")
+					}
+					s, err := record.Verify(bytes.NewReader(data), want)
 					if err != nil {
 						return fmt.Errorf("%s: %w", cmd.Args().First(), err)
 					}
