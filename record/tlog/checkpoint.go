@@ -109,7 +109,7 @@ func OpenCheckpoint(signed, vkey string) (Checkpoint, error) {
 
 // PublicKey reads the Ed25519 public key out of a verifier key.
 func PublicKey(vkey string) (ed25519.PublicKey, error) {
-	parts := strings.Split(vkey, "+")
+	parts := strings.SplitN(vkey, "+", 3)
 	if len(parts) != 3 {
 		return nil, errors.New("verifier key: want name+hash+key")
 	}
