@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,6 +152,19 @@ func TestRecordVerifySessionLog(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "intact session log") || !strings.Contains(out, "signed by 1 of 2 parties") {
 		t.Fatalf("verify: code %d\n%s%s", code, out, errOut)
 	}
+	if py, err := exec.LookPath("python3"); err == nil {
+		// The Python verifier, written from docs/commitments.md, agrees.
+		out, err := exec.Command(py, filepath.Join("..", "..", "clients", "python", "backchannel_log.py"), logf).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "intact session log") {
+			t.Fatalf("the Python verifier: %v\n%s", err, out)
+		}
+		bad := writeJSONFile(t, dir, "bad.json", rewriteNoResign(x))
+		if out, err := exec.Command(py, filepath.Join("..", "..", "clients", "python", "backchannel_log.py"), bad).CombinedOutput(); err == nil {
+			t.Fatalf("the Python verifier passed an edited log:\n%s", out)
+		}
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("python3 is not on PATH")
+	}
 	out, _, code = runCLI(t, "", "record", "verify", "--json", logf, "--receipt", r1)
 	var rep logReport
 	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || !rep.OK || rep.Size != int64(len(x.Leaves)) || int64(rep.Opened) != rep.Size || len(rep.Receipts) != 1 {
@@ -205,16 +219,14 @@ func TestRecordVerifySessionLog(t *testing.T) {
 	if signedMove < 0 {
 		t.Fatal("no signed move in the log")
 	}
-	edited := *x
-	edited.Leaves = append([]api.LogLeaf(nil), x.Leaves...)
-	edited.Leaves[1].Entry = strings.Replace(edited.Leaves[1].Entry, `"step":`, `"step":9`, 1)
+	edited := rewriteNoResign(x)
 	for _, tc := range []struct {
 		name string
 		log  *api.LogExport
 		args []string
 		want string
 	}{
-		{"edited entry", &edited, nil, "leaf 1: its salt and entry do not give its commitment"},
+		{"edited entry", edited, nil, "leaf 1: its salt and entry do not give its commitment"},
 		{"forged signed move", rewrite(signedMove, func(e *tlog.Entry) { e.Kind = "end"; e.Outcome = nil }), nil, "a forged signed move"},
 		{"dropped signature", rewrite(signedMove, func(e *tlog.Entry) { e.Key, e.Sig = "", "" }), nil, "carries no signature"},
 		{"split view", rewrite(len(x.Leaves)-1, func(e *tlog.Entry) { e.Note = "rewritten" }), []string{"--receipt", r2}, "split view"},
@@ -261,3 +273,11 @@ func TestRecordVerifySessionLog(t *testing.T) {
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// rewriteNoResign returns x with its second leaf's entry edited.
+func rewriteNoResign(x *api.LogExport) *api.LogExport {
+	y := *x
+	y.Leaves = append([]api.LogLeaf(nil), x.Leaves...)
+	y.Leaves[1].Entry = strings.Replace(y.Leaves[1].Entry, `"step":`, `"step":9`, 1)
+	return &y
+}
