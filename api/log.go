@@ -37,8 +37,11 @@ type LeafProof struct {
 // Receipt proves that an action was logged: its move's leaf, opened, and
 // the signed checkpoint the inclusion proof is for.
 type Receipt struct {
-	LeafProof
-	Checkpoint string `json:"checkpoint"`
+	Index      int64    `json:"index"`
+	Salt       string   `json:"salt"`
+	Entry      string   `json:"entry"`
+	Inclusion  []string `json:"inclusion"`
+	Checkpoint string   `json:"checkpoint"`
 }
 
 // LogExport is a session log as one reader may see it: every leaf's

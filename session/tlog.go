@@ -228,7 +228,8 @@ func (l *live) receipt(i int) *api.Receipt {
 	if i >= len(l.tl.moveLeaf) {
 		return nil
 	}
-	return &api.Receipt{LeafProof: *l.leafProof(l.tl.moveLeaf[i]), Checkpoint: l.checkpoint()}
+	p := l.leafProof(l.tl.moveLeaf[i])
+	return &api.Receipt{Index: p.Index, Salt: p.Salt, Entry: p.Entry, Inclusion: p.Inclusion, Checkpoint: l.checkpoint()}
 }
 
 // decorate adds the log to what a seat's stream sends: the newest

@@ -375,7 +375,7 @@ func TestCheckReceiptNamesSplitView(t *testing.T) {
 	r6, _ := tr.Root(6)
 	cp, _ := s.Sign(Checkpoint{Origin: Origin("backchannel", "sx"), Size: 6, Root: r6})
 	p, _ := tr.Inclusion(4, 6)
-	rc := &api.Receipt{LeafProof: api.LeafProof{Index: 4, Salt: x.Leaves[4].Salt, Entry: x.Leaves[4].Entry, Inclusion: EncodeHashes(p)}, Checkpoint: cp}
+	rc := &api.Receipt{Index: 4, Salt: x.Leaves[4].Salt, Entry: x.Leaves[4].Entry, Inclusion: EncodeHashes(p), Checkpoint: cp}
 	if _, err := o.CheckReceipt(rc); err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestCheckReceiptNamesSplitView(t *testing.T) {
 	ro, _ := other.Root(6)
 	cpo, _ := s.Sign(Checkpoint{Origin: Origin("backchannel", "sx"), Size: 6, Root: ro})
 	po, _ := other.Inclusion(4, 6)
-	rc2 := &api.Receipt{LeafProof: api.LeafProof{Index: 4, Salt: x.Leaves[4].Salt, Entry: x.Leaves[4].Entry, Inclusion: EncodeHashes(po)}, Checkpoint: cpo}
+	rc2 := &api.Receipt{Index: 4, Salt: x.Leaves[4].Salt, Entry: x.Leaves[4].Entry, Inclusion: EncodeHashes(po), Checkpoint: cpo}
 	if _, err := o.CheckReceipt(rc2); err == nil || !strings.Contains(err.Error(), "split view") {
 		t.Fatalf("CheckReceipt of a split view = %v", err)
 	}
