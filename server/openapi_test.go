@@ -31,6 +31,9 @@ var apiTypes = []any{
 	api.ScenarioInfo{}, api.IssueInfo{}, api.PartyInfo{},
 	api.Profile{}, api.ProfileIssue{}, api.ProfileOption{}, api.Evaluate{}, api.Evaluation{}, api.Option{},
 	api.Packages{}, api.Package{}, api.Analysis{}, api.Rule{}, api.Source{}, api.Message{}, api.MessageAck{},
+	// the session log (docs/commitments.md)
+	api.LogHead{}, api.LeafProof{}, api.Receipt{}, api.LogExport{}, api.LogLeaf{}, api.MoveSignature{},
+	api.Agreement{}, api.AgreementSignature{},
 }
 
 // document is the part of an OpenAPI 3.1 document the tests read.
