@@ -464,3 +464,85 @@ func TestSignedMoves(t *testing.T) {
 		t.Fatalf("an unsigned move after a signed one: %v, want rejected", err)
 	}
 }
+
+// TestMessagesLoggedAcrossRestart: messages between seats are leaves of
+// the log like the mechanism's events, at the place they were written, so
+// that a restarted server, which splices them back in while it replays the
+// moves, rebuilds the very same log.
+func TestMessagesLoggedAcrossRestart(t *testing.T) {
+	s := startLogServer(t)
+	ctx := context.Background()
+	sc := defaultScenario(t)
+	a, b := sc.Parties[0].ID, sc.Parties[1].ID
+	cr, _ := s.create(t, &api.NewSession{Scenario: "builtin:" + scenario.DefaultName, Protocol: "sao",
+		Deadline: api.Deadline{Rounds: 8}, Seats: map[string]string{a: api.SeatAgent, b: "boulware"}})
+	l := link(t, s, cr.Seats[a])
+	say := func(text string) {
+		t.Helper()
+		body, _ := json.Marshal(api.Message{To: []string{b}, Text: text})
+		resp, err := http.Post(cr.Seats[a]+"/messages", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
+			t.Fatalf("POST messages: %d", resp.StatusCode)
+		}
+	}
+	sn, err := l.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seat, err := client.ReadSeat(sn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := strategy.ParseSpec("boulware")
+	party := seat.Protocol.Wrap(p)
+	if err := party.Init(seat.Setup); err != nil {
+		t.Fatal(err)
+	}
+	say("before the first offer")
+	for range 2 {
+		if sn.Turn == nil {
+			break
+		}
+		var req mechanism.Request
+		if err := seat.Request(sn.Turn, &req); err != nil {
+			t.Fatal(err)
+		}
+		c := mechanism.Clock{Step: sn.Turn.Step, Round: sn.Turn.Round, T: sn.Turn.T}
+		if _, err := l.Act(ctx, seat.Action(sn.Turn.Step, party.Act(&c, &req))); err != nil {
+			t.Fatal(err)
+		}
+		say("after a move")
+		if sn, err = l.Snapshot(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := link(t, s, cr.Owner).Log(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := tlog.VerifyExport(before, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	messages := 0
+	for _, e := range o.Entries {
+		if e.Kind == session.MessageKind {
+			messages++
+		}
+	}
+	if messages < 2 {
+		t.Fatalf("%d messages in the log", messages)
+	}
+	s.restart(func(*sql.DB) {})
+	after, err := link(t, s, cr.Owner).Log(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Checkpoint != before.Checkpoint {
+		t.Fatalf("the log rebuilt after a restart differs:\n%s\n%s", before.Checkpoint, after.Checkpoint)
+	}
+}

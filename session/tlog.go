@@ -107,7 +107,7 @@ func (g *sessionLog) salt(i int64) []byte {
 func (l *live) syncLog() {
 	g := l.tl
 	for g.nm < l.committedMv || g.ne < l.committed {
-		if g.ne < l.committed && (l.events[g.ne].Moves <= g.nm || g.nm >= l.committedMv) {
+		if g.ne < l.committed && (l.events[g.ne].movesBefore() <= g.nm || g.nm >= l.committedMv) {
 			l.appendLeaf(l.eventEntry(g.ne, g.tree.Size()), g.ne, -1)
 			g.eventLeaf = append(g.eventLeaf, g.tree.Size()-1)
 			g.ne++
@@ -117,6 +117,17 @@ func (l *live) syncLog() {
 			g.nm++
 		}
 	}
+}
+
+// movesBefore is how many moves were made before e: for a message (which
+// no mechanism makes, and which a rebuilt session splices back in), the
+// step it was written at, since move k answers step k; for the others,
+// Moves, counted as the mechanism made them.
+func (e *Event) movesBefore() int {
+	if e.Kind == MessageKind {
+		return e.Step
+	}
+	return e.Moves
 }
 
 func (l *live) appendLeaf(e *tlog.Entry, event, move int) {
