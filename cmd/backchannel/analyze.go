@@ -48,31 +48,31 @@ func init() {
 // {"outcome": {ISSUE: VALUE}, "utility": [u1, u2, …]} with utilities in
 // party order.
 type analyzeJSON struct {
-	Scenario             string       `json:"scenario"`
-	Parties              []string     `json:"parties"`
-	Outcomes             string       `json:"outcomes"`
-	Feasible             *int64       `json:"feasible"`
-	Acceptable           *int64       `json:"acceptable"`
-	Reservation          []float64    `json:"reservation"`
-	LinearOnly           bool         `json:"linear_only"`
-	Method               string       `json:"method"`
-	ParetoSize           int          `json:"pareto_size"`
-	ParetoAcceptable     int          `json:"pareto_acceptable"`
-	Pareto               []*pointJSON `json:"pareto"`
-	Nash                 *pointJSON   `json:"nash"`
-	Kalai                *pointJSON   `json:"kalai"`
-	NashGenius           *pointJSON   `json:"nash_genius"`
+	Scenario         string       `json:"scenario"`
+	Parties          []string     `json:"parties"`
+	Outcomes         string       `json:"outcomes"`
+	Feasible         *int64       `json:"feasible"`
+	Acceptable       *int64       `json:"acceptable"`
+	Reservation      []float64    `json:"reservation"`
+	LinearOnly       bool         `json:"linear_only"`
+	Method           string       `json:"method"`
+	ParetoSize       int          `json:"pareto_size"`
+	ParetoAcceptable int          `json:"pareto_acceptable"`
+	Pareto           []*pointJSON `json:"pareto"`
+	Nash             *pointJSON   `json:"nash"`
+	Kalai            *pointJSON   `json:"kalai"`
+	NashGenius       *pointJSON   `json:"nash_genius"`
 	// NashGeniusBelowReservation lists the parties whose utility at GENIUS's
 	// Nash point is below their reservation value (GENIUS maximises
 	// Π(uᵢ − rvᵢ) over the whole frontier, so an even number of negative
 	// factors can win): the point is kept for reproduction, but it is no
 	// bargaining solution then.
-	NashGeniusBelowReservation []string `json:"nash_genius_below_reservation,omitempty"`
-	KalaiGenius          *pointJSON   `json:"kalai_genius"`
-	MaxWelfare           *pointJSON   `json:"max_welfare"`
-	MaxWelfareAcceptable *pointJSON   `json:"max_welfare_acceptable"`
-	Egalitarian          *pointJSON   `json:"egalitarian"`
-	Opposition           *float64     `json:"opposition"`
+	NashGeniusBelowReservation []string   `json:"nash_genius_below_reservation,omitempty"`
+	KalaiGenius                *pointJSON `json:"kalai_genius"`
+	MaxWelfare                 *pointJSON `json:"max_welfare"`
+	MaxWelfareAcceptable       *pointJSON `json:"max_welfare_acceptable"`
+	Egalitarian                *pointJSON `json:"egalitarian"`
+	Opposition                 *float64   `json:"opposition"`
 	// OppositionANL is the ANAC 2023 organisers' "opposition": the distance
 	// of the GENIUS Kalai point to (1, …, 1).
 	OppositionANL *float64 `json:"opposition_anl"`
