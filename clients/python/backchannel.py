@@ -307,6 +307,13 @@ class Seat:
             wait = min(2 * wait, max_wait)
         return None
 
+    def message(self, to: Sequence[str], text: str) -> Dict[str, Any]:
+        """POST {seat}/messages: words to other seats (roles; in an indirect
+        protocol a party writes only to the mediator). The message becomes
+        an event of kind "message" on the streams of the sender and the
+        recipients. Returns the MessageAck: the event's seq."""
+        return _json("POST", self.link + "/messages", {"to": list(to), "text": text}, timeout=self.timeout)
+
 
 # ---------------------------------------------------------------------------
 # Scenario: outcome space and profiles, evaluated as Go evaluates them
