@@ -16,6 +16,17 @@ run() { # name package bench-regexp [extra go test flags]
   go test -run '^$' -bench "$re" -benchmem -count "$count" "$@" "$pkg" | tee "$out/$name.txt" >&2
 }
 run peers       ./bench          'SAORounds|SingleTextSteps|AnalyzeANAC' -cpu 1
+# 'analyze --json DIR' as whole processes, start to exit (tools/analyzetime).
+genius="${BACKCHANNEL_CORPUS:-../shared/scenarios}/genius"
+if [ -d "$genius" ]; then
+  echo "== analyze-process (tools/analyzetime)" >&2
+  bin="$(mktemp -d)/backchannel"
+  go build -o "$bin" ./cmd/backchannel
+  go run ./tools/analyzetime -count "$count" -bin current="$bin" -out "$out/analyze-process-%s.txt" \
+    "$genius/anac/y2010/Travel" "$genius/anac/y2011/Energy" "$genius/other/AMPOvsCity"
+else
+  echo "== analyze-process skipped: no GENIUS corpus at $genius (set BACKCHANNEL_CORPUS)" >&2
+fi
 run sao-iranus  ./strategy       'SAO'                -cpu 1 -benchtime 20x
 run strategies  ./strategy       'Propose|Respond'    -cpu 1
 run singletext  ./mechanism      'SingleText'         -cpu 1
