@@ -38,7 +38,7 @@ func TestFaceSavingStudy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 5 || rs[0].Problem != "baseline" {
+	if len(rs) != 8 || rs[0].Problem != "baseline" {
 		t.Fatalf("%d results, first %q", len(rs), rs[0].Problem)
 	}
 	if rs[0].Rows[0].Agreement.Mean != 0 || rs[0].Rows[2].Agreement.Mean != 1 {

@@ -25,6 +25,13 @@ type Setting struct {
 	// never concedes in public and answers only a mediator's packages on
 	// its own terms (themes.FaceBound).
 	FaceBound string
+	// FacePublicOnly charges the coercion theme's face premium only on
+	// moves the other side sees (themes.Coerced.PublicFace).
+	FacePublicOnly bool
+	// FacePremium, when positive, replaces the face premium slope b of
+	// every coerced party that has one (a counterfactual: SCENARIO.md §5
+	// asks what happens when it exceeds the material slope a).
+	FacePremium float64
 }
 
 // Settings returns the study's settings: the baseline and each variant, and
@@ -91,10 +98,18 @@ func ProblemFor(s *scenario.Scenario, st Setting, names []string) (*Problem, err
 		if err != nil {
 			return nil, err
 		}
+		if st.FacePremium > 0 {
+			for k := range cs {
+				if cs[k].Face > 0 {
+					cs[k].Slope += st.FacePremium - cs[k].Face
+					cs[k].Face = st.FacePremium
+				}
+			}
+		}
 		pr.Wrap = func(i int, p mechanism.Party) mechanism.Party {
 			for _, c := range cs {
 				if c.Party == i {
-					return &themes.Coerced{Inner: p, C: c}
+					return &themes.Coerced{Inner: p, C: c, PublicFace: st.FacePublicOnly}
 				}
 			}
 			return p
@@ -166,14 +181,28 @@ func FaceSavingProtocols() []protocol.Protocol {
 	return out
 }
 
+// KharaziPremium is the face premium slope of the face-saving study's
+// counterfactual settings: above the material slope a = 0.15 of the
+// Iran–US scenario, so that coercion raises Iran's reservation value for
+// a concession that is seen (SCENARIO.md §5: "exactly Kharazi's
+// argument") from 0.48 to 0.58, while lowering it to 0.33 for one that is
+// not.
+const KharaziPremium = 0.25
+
 // FaceSavingSettings are the settings of the face-saving study: the
-// baseline, coercion escalating and the trust deficit (as in Settings), and
+// baseline, coercion escalating and the trust deficit (as in Settings);
 // the baseline and escalating coercion with Iran face-bound (it never
-// concedes in public: themes.FaceBound).
+// concedes in public: themes.FaceBound); escalating coercion with the face
+// premium charged only on moves that are seen; and escalating coercion
+// with the face premium raised to KharaziPremium, charged on every move
+// and only on moves that are seen.
 func FaceSavingSettings() []Setting {
 	return append(Settings()[:3:3],
 		Setting{Name: "Iran face-bound", FaceBound: "iran"},
-		Setting{Name: "Iran face-bound, coercion escalating", FaceBound: "iran", Coercion: true})
+		Setting{Name: "Iran face-bound, coercion escalating", FaceBound: "iran", Coercion: true},
+		Setting{Name: "coercion escalating, face cost in public only", Coercion: true, FacePublicOnly: true},
+		Setting{Name: "coercion escalating, face premium 0.25", Coercion: true, FacePremium: KharaziPremium},
+		Setting{Name: "coercion escalating, face premium 0.25 in public only", Coercion: true, FacePremium: KharaziPremium, FacePublicOnly: true})
 }
 
 // FaceSaving runs FaceSavingProtocols on s (the Iran–US scenario) in every

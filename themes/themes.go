@@ -52,12 +52,24 @@ type Coercion struct {
 	RV0      float64
 	Slope    float64
 	From, To float64 // coercion level at the start and at the deadline, in [0,1]
+	// Face is the part of Slope that is the face premium b (0 when the
+	// scenario gives the slope as one number): what yielding costs only
+	// when it is seen.
+	Face float64
 }
 
 // At returns the reservation value at relative time t.
 func (c Coercion) At(t float64) float64 {
 	t = min(max(t, 0), 1)
 	return c.RV0 + c.Slope*(c.From+(c.To-c.From)*t)
+}
+
+// Private returns the reservation value at relative time t for a move
+// nobody but the mediator sees: At(t) without the face premium,
+// RV0 + (Slope − Face)·c(t).
+func (c Coercion) Private(t float64) float64 {
+	t = min(max(t, 0), 1)
+	return c.RV0 + (c.Slope-c.Face)*(c.From+(c.To-c.From)*t)
 }
 
 // CoercionFrom reads the coercion theme of s for every party it names:
@@ -80,7 +92,7 @@ func CoercionFrom(s *scenario.Scenario, from, to float64) ([]Coercion, error) {
 		c := Coercion{Party: i, RV0: p.Profile.Reservation, From: from, To: to}
 		switch {
 		case okA || okB:
-			c.Slope = fb - a
+			c.Slope, c.Face = fb-a, fb
 		case okS:
 			c.Slope = sl
 		default:
@@ -100,9 +112,17 @@ func CoercionFrom(s *scenario.Scenario, from, to float64) ([]Coercion, error) {
 // than RV(t) (within preference.Tolerance, as every reservation test) and
 // replaces an offer of Inner's worth less than RV(t) by its
 // least-conceding acceptable outcome at RV(t).
+//
+// With PublicFace the face premium is paid only for yielding that is seen:
+// answers to a mediator's package (Vote requests, which every protocol of
+// package mechanism shows to the party and the mediator only, or to the
+// party alone) are held to C.Private(t), every other move to C.At(t), and
+// Inner negotiates with the lowest reservation value either schedule
+// reaches (its true floor; what it shows is clamped to the public one).
 type Coerced struct {
-	Inner mechanism.Party
-	C     Coercion
+	Inner      mechanism.Party
+	C          Coercion
+	PublicFace bool
 
 	p      *preference.Profile
 	sp     *outcome.Space
@@ -116,6 +136,9 @@ func (c *Coerced) Init(s *mechanism.Setup) error {
 		return errors.New("themes: a coerced party needs its profile and the space")
 	}
 	lo := min(c.C.At(0), c.C.At(1))
+	if c.PublicFace {
+		lo = min(lo, c.C.Private(0), c.C.Private(1))
+	}
 	q := s.Profile.Clone()
 	q.Reservation = lo
 	if err := q.Prepare(s.Space); err != nil {
@@ -132,21 +155,25 @@ func (c *Coerced) Init(s *mechanism.Setup) error {
 	return c.Inner.Init(&inner)
 }
 
-func (c *Coerced) ok(o outcome.Outcome, t float64) bool {
-	return c.sp.Valid(o) && c.p.Acceptable(c.sp, o) && c.p.Utility(o) >= c.C.At(t)-preference.Tolerance
+func (c *Coerced) ok(o outcome.Outcome, rv float64) bool {
+	return c.sp.Valid(o) && c.p.Acceptable(c.sp, o) && c.p.Utility(o) >= rv-preference.Tolerance
 }
 
 // Act answers with Inner, within the current reservation value.
 func (c *Coerced) Act(cl *mechanism.Clock, r *mechanism.Request) mechanism.Answer {
 	a := c.Inner.Act(cl, r)
+	rv := c.C.At(cl.T)
+	if c.PublicFace && r.Kind == mechanism.Vote {
+		rv = c.C.Private(cl.T)
+	}
 	switch {
-	case a.Kind == mechanism.Accept && (r.Kind == mechanism.Respond || r.Kind == mechanism.Vote) && !c.ok(r.Offer, cl.T):
+	case a.Kind == mechanism.Accept && (r.Kind == mechanism.Respond || r.Kind == mechanism.Vote) && !c.ok(r.Offer, rv):
 		return mechanism.Answer{Kind: mechanism.Reject}
-	case a.Kind == mechanism.Offer && !c.ok(a.Outcome, cl.T):
-		if c.offers.Empty() || c.offers.Best() < c.C.At(cl.T) {
+	case a.Kind == mechanism.Offer && !c.ok(a.Outcome, rv):
+		if c.offers.Empty() || c.offers.Best() < rv {
 			return mechanism.Answer{Kind: mechanism.End}
 		}
-		c.offers.AtLeast(c.C.At(cl.T), c.buf)
+		c.offers.AtLeast(rv, c.buf)
 		return mechanism.Answer{Kind: mechanism.Offer, Outcome: c.buf}
 	}
 	return a

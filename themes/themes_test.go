@@ -605,3 +605,51 @@ func TestFaceBound(t *testing.T) {
 		t.Errorf("its comparison was %v, want the inner party's Same", a.Kind)
 	}
 }
+
+// TestCoercedPublicFace: with the face premium charged only on what is
+// seen, coerced Iran (RV 0.48 − 0.15c + 0.08c in public, 0.48 − 0.15c in
+// private) at full coercion accepts in a vote a package worth 0.33–0.41
+// that it refuses as a response to the other side's offer; without
+// PublicFace it refuses both.
+func TestCoercedPublicFace(t *testing.T) {
+	s := builtin(t)
+	iran := s.PartyIndex("iran")
+	cs, err := themes.CoercionFrom(s, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c themes.Coercion
+	for _, x := range cs {
+		if x.Party == iran {
+			c = x
+		}
+	}
+	if math.Abs(c.Face-0.08) > 1e-12 || math.Abs(c.At(1)-0.41) > 1e-12 || math.Abs(c.Private(1)-0.33) > 1e-12 || c.Private(0) != c.At(0) {
+		t.Fatalf("coercion %+v: At(1) %v, Private(1) %v; want face 0.08, 0.41, 0.33", c, c.At(1), c.Private(1))
+	}
+	p := s.Profiles()[iran]
+	var mid outcome.Outcome
+	o := s.Space.New()
+	for more := true; more && mid == nil; more = s.Space.Next(o) {
+		if u := p.Utility(o); u > 0.34 && u < 0.40 && s.Space.Feasible(o) && !p.Violates(o) {
+			mid = o.Clone()
+		}
+	}
+	if mid == nil {
+		t.Fatal("no feasible Iranian outcome free of red lines worth 0.34–0.40")
+	}
+	accept := fn(func(*mechanism.Clock, *mechanism.Request) mechanism.Answer {
+		return mechanism.Answer{Kind: mechanism.Accept}
+	})
+	for _, public := range []bool{false, true} {
+		x := &themes.Coerced{Inner: accept, C: c, PublicFace: public}
+		if err := x.Init(&mechanism.Setup{Space: s.Space, Profile: p, Self: iran, NumParties: 2, Protocol: "double-blind"}); err != nil {
+			t.Fatal(err)
+		}
+		vote := x.Act(&mechanism.Clock{T: 1}, &mechanism.Request{Party: iran, Kind: mechanism.Vote, Offer: mid, From: mechanism.MediatorRole})
+		resp := x.Act(&mechanism.Clock{T: 1}, &mechanism.Request{Party: iran, Kind: mechanism.Respond, Offer: mid, From: 1})
+		if resp.Kind != mechanism.Reject || (vote.Kind == mechanism.Accept) != public {
+			t.Errorf("PublicFace %v: vote %v, response %v on a package worth %.3f", public, vote.Kind, resp.Kind, p.Utility(mid))
+		}
+	}
+}
