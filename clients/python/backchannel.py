@@ -26,6 +26,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import os
 import random
 import time
 import urllib.error
@@ -67,9 +68,9 @@ class APIError(Exception):
     """An error answer of the server (every 4xx and 5xx carries api.Error).
 
     ``status`` is the HTTP status, ``code`` the stable error code
-    (``invalid``, ``not_found``, ``forbidden``, ``stale_step``,
-    ``not_your_turn``, ``ended``, ``invalid_move``, ``too_large``,
-    ``rate_limited``, ``unavailable``, ...), ``field`` the field at fault if
+    (``invalid``, ``not_found``, ``forbidden``, ``unauthorized``,
+    ``operator_only``, ``stale_step``, ``not_your_turn``, ``ended``,
+    ``invalid_move``, ``too_large``, ``rate_limited``, ``unavailable``, ...), ``field`` the field at fault if
     any, and ``step`` the session's current step on 409 answers.
     """
 
@@ -119,18 +120,30 @@ def _request(method: str, url: str, body: Optional[bytes] = None, ctype: str = "
             raise APIError.from_http(e) from None
 
 
-def _json(method: str, url: str, payload: Any = None, timeout: float = 30.0) -> Any:
+def _json(method: str, url: str, payload: Any = None, timeout: float = 30.0,
+          headers: Optional[Mapping[str, str]] = None) -> Any:
     body = None if payload is None else json.dumps(payload).encode()
-    with _request(method, url, body, "application/json" if body is not None else "", timeout=timeout) as r:
+    with _request(method, url, body, "application/json" if body is not None else "", headers, timeout) as r:
         return json.loads(r.read())
 
 
 class Client:
-    """A client of the server at ``base`` (e.g. ``http://127.0.0.1:8080``)."""
+    """A client of the server at ``base`` (e.g. ``http://127.0.0.1:8080``)
+    for operator requests: scenarios and new sessions.
 
-    def __init__(self, base: str, timeout: float = 30.0):
+    ``token`` is the operator token of a server started with
+    ``--operator-token`` (sent as ``Authorization: Bearer``); by default the
+    environment's BACKCHANNEL_OPERATOR_TOKEN. A server without one takes
+    operator requests from its own machine only. Seat and owner links need
+    no token: they carry their own.
+    """
+
+    def __init__(self, base: str, timeout: float = 30.0, token: Optional[str] = None):
         self.base = base.rstrip("/")
         self.timeout = timeout
+        if token is None:
+            token = os.environ.get("BACKCHANNEL_OPERATOR_TOKEN", "")
+        self.headers = {"Authorization": "Bearer " + token} if token else {}
 
     def health(self) -> Dict[str, str]:
         """GET /healthz."""
@@ -156,7 +169,7 @@ class Client:
             body["seed"] = seed
         if variant:
             body["variant"] = variant
-        return _json("POST", self.base + "/api/sessions", body, timeout=self.timeout)
+        return _json("POST", self.base + "/api/sessions", body, timeout=self.timeout, headers=self.headers)
 
     def upload_scenario(self, files: Mapping[str, bytes]) -> Dict[str, Any]:
         """POST /api/scenarios: uploads a scenario's files (name -> content:
@@ -173,17 +186,17 @@ class Client:
                          "Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
         with _request("POST", self.base + "/api/scenarios", body, "multipart/form-data; boundary=" + boundary,
-                      timeout=self.timeout) as r:
+                      self.headers, self.timeout) as r:
             return json.loads(r.read())
 
     def scenarios(self) -> List[Dict[str, Any]]:
         """GET /api/scenarios: the built-in and uploaded scenarios."""
-        return _json("GET", self.base + "/api/scenarios", timeout=self.timeout)["scenarios"]
+        return _json("GET", self.base + "/api/scenarios", timeout=self.timeout, headers=self.headers)["scenarios"]
 
     def scenario(self, scenario_id: str) -> Dict[str, Any]:
         """GET /api/scenarios/{id}: issues, options, party names; no preferences."""
         return _json("GET", self.base + "/api/scenarios/" + urllib.parse.quote(scenario_id, safe=""),
-                     timeout=self.timeout)
+                     timeout=self.timeout, headers=self.headers)
 
 
 class Owner:

@@ -187,6 +187,12 @@ class FakeSeatHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         srv = self.server
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path == "/api/sessions":
+            if self.headers.get("Authorization") != "Bearer OPERATOR":
+                self.send(401, {"error": "operator requests need the operator token", "code": "unauthorized"})
+            else:
+                self.send(201, {"session": "s1", "owner": "http://x/api/owner/O", "seats": {}})
+            return
         srv.actions.append(body)
         if self.headers["Content-Type"] != "application/json":
             self.send(400, {"error": "want JSON", "code": "invalid"})
@@ -223,6 +229,20 @@ class TestSeatProtocol(unittest.TestCase):
             seat.act(5, "vote")
         self.assertEqual((cm.exception.status, cm.exception.code, cm.exception.field), (422, "invalid_move", "kind"))
         self.assertNotIn("TOKEN", repr(seat))
+
+
+class TestOperatorToken(unittest.TestCase):
+    def setUp(self):
+        self.srv = FakeSeatServer()
+        self.addCleanup(self.srv.server_close)
+        self.addCleanup(self.srv.shutdown)
+        self.base = f"http://127.0.0.1:{self.srv.server_address[1]}"
+
+    def test_token_is_sent_as_bearer(self):
+        self.assertEqual(bc.Client(self.base, token="OPERATOR").create_session({"a": "agent"})["session"], "s1")
+        with self.assertRaises(bc.APIError) as cm:
+            bc.Client(self.base, token="").create_session({"a": "agent"})
+        self.assertEqual((cm.exception.status, cm.exception.code), (401, "unauthorized"))
 
 
 class TestAgainstGo(unittest.TestCase):
