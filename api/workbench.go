@@ -147,3 +147,21 @@ const MaxMessage = 1000
 type MessageAck struct {
 	Seq int `json:"seq"`
 }
+
+// ProtocolInfo is one protocol of the registry (GET /api/protocols).
+type ProtocolInfo struct {
+	Name       string `json:"name"`
+	Summary    string `json:"summary"`
+	Indirect   bool   `json:"indirect"` // the parties never address each other
+	Mediator   bool   `json:"mediator"` // the protocol has a mediator's seat
+	MinParties int    `json:"min_parties,omitempty"`
+	MaxParties int    `json:"max_parties,omitempty"`
+}
+
+// StrategyInfo is one built-in strategy (GET /api/strategies): a seat's
+// "NAME" or "NAME:KEY=VALUE,…" in NewSession.Seats.
+type StrategyInfo struct {
+	Name    string   `json:"name"`
+	Summary string   `json:"summary"`
+	Params  []string `json:"params,omitempty"` // "KEY=DEFAULT: what it does"
+}

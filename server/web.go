@@ -1,11 +1,14 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/backchannel/backchannel/api"
+	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/session"
+	"github.com/backchannel/backchannel/strategy"
 	"github.com/backchannel/backchannel/web"
 )
 
@@ -22,6 +25,8 @@ const DefaultPackages = 20
 
 // web registers the workbench's pages and routes.
 func (s *Server) web() {
+	s.route("/api/protocols", map[string]http.HandlerFunc{"GET": s.protocols})
+	s.route("/api/strategies", map[string]http.HandlerFunc{"GET": s.strategies})
 	s.route("/api/scenarios/{id}/analysis", map[string]http.HandlerFunc{"GET": s.operator(s.analysis)})
 	s.route("/api/seats/{token}/profile", map[string]http.HandlerFunc{"GET": s.profile})
 	s.route("/api/seats/{token}/evaluate", map[string]http.HandlerFunc{"POST": s.evaluate})
@@ -128,4 +133,25 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, ack)
+}
+
+func (s *Server) protocols(w http.ResponseWriter, r *http.Request) {
+	out := []api.ProtocolInfo{}
+	for _, p := range protocol.All() {
+		out = append(out, api.ProtocolInfo{Name: p.Name, Summary: p.Summary, Indirect: p.Indirect, Mediator: p.Mediator != nil,
+			MinParties: p.MinParties, MaxParties: p.MaxParties})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"protocols": out})
+}
+
+func (s *Server) strategies(w http.ResponseWriter, r *http.Request) {
+	out := []api.StrategyInfo{}
+	for _, st := range strategy.List() {
+		si := api.StrategyInfo{Name: st.Name, Summary: st.Summary}
+		for _, p := range st.Params {
+			si.Params = append(si.Params, fmt.Sprintf("%s=%g: %s", p.Name, p.Default, p.Doc))
+		}
+		out = append(out, si)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"strategies": out})
 }

@@ -320,46 +320,7 @@ func TestPersonPlaysAgainstStrategy(t *testing.T) {
 	checkLabels(t, b, "party room")
 	b.screenshot(t, "room-start")
 
-	moves, last := 0, "none"
-	for {
-		s, step := waitState(t, b, last, "turn", "end")
-		if s == "end" {
-			break
-		}
-		if moves == 3 { // a reload mid-session loses nothing
-			before := eval[int](t, b, `document.querySelectorAll(".transcript tbody tr").length`)
-			b.run(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
-			waitState(t, b, "none", "turn")
-			if after := eval[int](t, b, `document.querySelectorAll(".transcript tbody tr").length`); after != before {
-				t.Fatalf("after a reload the transcript has %d events, before it had %d", after, before)
-			}
-		}
-		moves++
-		last = step
-		if eval[bool](t, b, `!!document.querySelector(".request tfoot td.good")`) {
-			b.screenshot(t, "room-acceptable-offer")
-			b.run(t, chromedp.Click(chromedp.CSS(`section.request button[data-action=accept]`)))
-			continue
-		}
-		// ask the package browser for packages a little above what Iran
-		// now asks for (conceding from 0.80 towards 0.55), and send one
-		floor := max(0.55, 0.80-0.03*float64(moves))
-		b.run(t,
-			chromedp.SetValue(chromedp.CSS(`input[name=min]`), fmt.Sprintf("%.2f", floor)),
-			chromedp.SetValue(chromedp.CSS(`input[name=max]`), fmt.Sprintf("%.2f", floor+0.05)),
-			chromedp.Click(chromedp.CSS(`button[data-action=find]`)),
-			chromedp.WaitVisible(chromedp.CSS(`table.packages tbody tr`)),
-		)
-		if moves == 1 {
-			b.screenshot(t, "room-packages")
-		}
-		b.run(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`table.packages tbody tr:nth-child(%d) button`, 1+moves%3))),
-			chromedp.WaitVisible(chromedp.CSS(`.breaches li.good`)))
-		if moves == 1 {
-			b.screenshot(t, "room-compose")
-		}
-		b.run(t, chromedp.Click(chromedp.CSS(`button[data-action=offer]`)))
-	}
+	moves := playIran(t, b, true)
 	b.screenshot(t, "room-end")
 	status := eval[string](t, b, `document.querySelector(".request .big").textContent`)
 	t.Logf("after %d moves by the person: %s", moves, status)
@@ -399,4 +360,57 @@ func TestEditedTokenOpensNothing(t *testing.T) {
 	if n := eval[int](t, b, `document.querySelectorAll(".transcript, .compose").length`); n != 0 {
 		t.Errorf("an edited token shows %d room parts", n)
 	}
+}
+
+// playIran plays Iran's room to the end as a person would: it accepts an
+// offer or text that reaches Iran's walk-away value without crossing a red
+// line, and otherwise sends a package from the package browser a little
+// above what it now asks for (conceding from 0.80 towards 0.55). With
+// shots, it takes screenshots and reloads the page once mid-session,
+// checking that nothing is lost. It returns the number of moves made.
+func playIran(t *testing.T, b *browser, shots bool) int {
+	t.Helper()
+	moves, last := 0, "none"
+	for {
+		s, step := waitState(t, b, last, "turn", "end")
+		if s == "end" {
+			break
+		}
+		if shots && moves == 3 { // a reload mid-session loses nothing
+			before := eval[int](t, b, `document.querySelectorAll(".transcript tbody tr").length`)
+			b.run(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
+			waitState(t, b, "none", "turn")
+			if after := eval[int](t, b, `document.querySelectorAll(".transcript tbody tr").length`); after != before {
+				t.Fatalf("after a reload the transcript has %d events, before it had %d", after, before)
+			}
+		}
+		moves++
+		last = step
+		if eval[bool](t, b, `!!document.querySelector(".request tfoot td.good")`) {
+			if shots {
+				b.screenshot(t, "room-acceptable-offer")
+			}
+			b.run(t, chromedp.Click(chromedp.CSS(`section.request button[data-action=accept]`)))
+			continue
+		}
+		// ask the package browser for packages a little above what Iran
+		// now asks for (conceding from 0.80 towards 0.55), and send one
+		floor := max(0.55, 0.80-0.03*float64(moves))
+		b.run(t,
+			chromedp.SetValue(chromedp.CSS(`input[name=min]`), fmt.Sprintf("%.2f", floor)),
+			chromedp.SetValue(chromedp.CSS(`input[name=max]`), fmt.Sprintf("%.2f", floor+0.05)),
+			chromedp.Click(chromedp.CSS(`button[data-action=find]`)),
+			chromedp.WaitVisible(chromedp.CSS(`table.packages tbody tr`)),
+		)
+		if shots && moves == 1 {
+			b.screenshot(t, "room-packages")
+		}
+		b.run(t, chromedp.Click(chromedp.CSS(fmt.Sprintf(`table.packages tbody tr:nth-child(%d) button`, 1+moves%3))),
+			chromedp.WaitVisible(chromedp.CSS(`.breaches li.good`)))
+		if shots && moves == 1 {
+			b.screenshot(t, "room-compose")
+		}
+		b.run(t, chromedp.Click(chromedp.CSS(`button[data-action=offer]`)))
+	}
+	return moves
 }

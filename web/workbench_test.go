@@ -3,13 +3,16 @@ package web_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/backchannel/backchannel/analysis"
+	"github.com/backchannel/backchannel/api"
 	"github.com/backchannel/backchannel/scenario"
 )
 
@@ -171,4 +174,38 @@ func TestPhoneWidth(t *testing.T) {
 	if w := eval[int](t, b, `document.documentElement.scrollWidth`); w > 375 {
 		t.Errorf("the room is %d px wide at a 375 px screen", w)
 	}
+}
+
+// TestPersonFacesPythonAgent: a person plays Iran in the browser against
+// the Python example agent (clients/python, a real python3 process) in the
+// United States' seat, to the end.
+func TestPersonFacesPythonAgent(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("python3 is not on PATH: the workbench's test against the Python example agent needs it")
+		}
+		t.Skip("python3 is not on PATH")
+	}
+	ts := startServer(t)
+	b := newBrowser(t, 1280, 1000)
+	c := newSession(t, ts, api.NewSession{Scenario: "builtin:iran-us", Protocol: "sao",
+		Deadline: api.Deadline{Rounds: 20}, Seats: map[string]string{"iran": "person", "usa": "agent"}})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	agent := exec.CommandContext(ctx, py, filepath.Join("..", "clients", "python", "example_agent.py"), c.Seats["usa"], "--quiet")
+	var out strings.Builder
+	agent.Stdout, agent.Stderr = &out, &out
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t, chromedp.Navigate(ts.URL+"/#/seat/"+tokenOf(c.Seats["iran"])), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
+	moves := playIran(t, b, false)
+	status := eval[string](t, b, `document.querySelector(".request .big").textContent`)
+	t.Logf("after %d moves by the person against the Python agent: %s", moves, status)
+	if err := agent.Wait(); err != nil {
+		t.Fatalf("the Python agent: %v\n%s", err, out.String())
+	}
+	b.screenshot(t, "room-vs-python")
+	b.sees(t, "iran", secretsOf(t, "usa"))
 }

@@ -3,28 +3,18 @@
 import { h, replace, field, uid, copyable } from "./dom.js";
 import { get, post, tokenOf } from "./api.js";
 
-// The protocol registry (backchannel protocols): name, whether it has a mediator.
-export const protocols = [
-  ["sao", false, "direct talks: stacked alternating offers"],
-  ["shuttle/relay", true, "proximity talks; the mediator passes every offer on"],
-  ["shuttle/bridge", true, "proximity talks; the mediator proposes bridging packages"],
-  ["single-text/random-flip", true, "single negotiating text; random flips"],
-  ["single-text/hill-climb", true, "single negotiating text; hill-climbing mediator"],
-  ["single-text/annealer", true, "single negotiating text; annealing mediator"],
-  ["feedback/learner", true, "feedback mediation: better / worse / same"],
-  ["sao+post-settlement", true, "direct talks, then post-settlement improvement"],
-  ["single-text/annealer+post-settlement", true, "annealed single text, then post-settlement"],
-  ["arbitration", true, "an arbitrator awards the Nash point"],
-];
-const strategies = ["boulware", "conceder", "linear", "hardliner", "frequency", "micro", "random", "tft-absolute", "tft-relative"];
 const enc = encodeURIComponent;
 
 export async function newSession(main, params) {
   replace(main, h("h1", {}, "New session"), h("p", {}, "Loading…"));
-  const list = (await get("/api/scenarios")).scenarios || [];
+  const [list, protocols, strategies] = await Promise.all([
+    get("/api/scenarios").then((r) => r.scenarios || []),
+    get("/api/protocols").then((r) => r.protocols || []),
+    get("/api/strategies").then((r) => r.strategies || []),
+  ]);
   const scSel = h("select", { id: uid("sc"), required: true }, list.map((s) => h("option", { value: s.id, selected: s.id === params.get("scenario") }, `${s.title || s.id} (${s.id})`)));
   const varSel = h("select", { id: uid("var") });
-  const protoSel = h("select", { id: uid("proto"), name: "protocol" }, protocols.map(([n, , d]) => h("option", { value: n }, `${n} — ${d}`)));
+  const protoSel = h("select", { id: uid("proto"), name: "protocol" }, protocols.map((p) => h("option", { value: p.name, selected: p.name === params.get("protocol") }, `${p.name} — ${p.summary}`)));
   const rounds = h("input", { type: "number", id: uid("rounds"), name: "rounds", min: "1", max: "100000", value: "60", inputmode: "numeric" });
   const time = h("input", { type: "text", id: uid("time"), placeholder: "e.g. 30m", pattern: "^$|^[0-9.]+(ms|s|m|h)([0-9.]+(ms|s|m|h))*$" });
   const moveTime = h("input", { type: "text", id: uid("mt"), placeholder: "e.g. 2m", pattern: "^$|^[0-9.]+(ms|s|m|h)([0-9.]+(ms|s|m|h))*$" });
@@ -53,7 +43,7 @@ export async function newSession(main, params) {
     for (const k of Object.keys(seatCtl)) delete seatCtl[k];
     if (!info) return;
     (info.parties || []).forEach((p, i) => seatsEl.append(seatRow(p.id, false, i === 0 ? "person" : "strategy")));
-    const hasMed = (protocols.find((p) => p[0] === protoSel.value) || [])[1];
+    const hasMed = (protocols.find((p) => p.name === protoSel.value) || {}).mediator;
     if (hasMed) seatsEl.append(seatRow("mediator", true, "builtin"));
   }
   async function loadScenario() {
@@ -88,7 +78,7 @@ export async function newSession(main, params) {
     h("fieldset", {}, h("legend", {}, "Deadline"), h("div", { class: "row" }, field("Rounds", rounds), field("Wall time", time, "Go duration, empty for none"), field("Time per move", moveTime, "empty for none"))),
     field("Seed", seed, "same seed, same built-in strategies' moves"),
     seatsEl,
-    h("datalist", { id: "strategies" }, strategies.map((s) => h("option", { value: s }))),
+    h("datalist", { id: "strategies" }, strategies.map((s) => h("option", { value: s.name }, s.summary))),
     h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Start the session")), errEl);
 
   function showLinks(c, seats) {
@@ -101,7 +91,9 @@ export async function newSession(main, params) {
       items.push(h("h3", {}, role));
       if (seats[role] === "agent") {
         items.push(copyable(`${role}'s seat link`, link),
-          h("p", {}, "Start the example agent with:"), copyable(`command for ${role}`, `backchannel agent --seat ${link} --strategy boulware`));
+          h("p", {}, "Start the Python example agent (clients/python in the repository, standard library only) with:"),
+          copyable(`Python command for ${role}`, `python3 clients/python/example_agent.py ${link}`),
+          h("p", {}, "or a built-in strategy as a remote agent with:"), copyable(`command for ${role}`, `backchannel agent --seat ${link} --strategy boulware`));
       } else {
         const room = `${origin}/#/seat/${tokenOf(link)}`;
         items.push(copyable(`${role}'s invite link`, room), h("p", {}, h("a", { href: room, target: "_blank", rel: "noopener noreferrer" }, `Open ${role}'s room`)));
