@@ -409,6 +409,7 @@ func playIran(t *testing.T, b *browser, shots bool) int {
 			chromedp.WaitVisible(chromedp.CSS(`.breaches li.good`)))
 		if shots && moves == 1 {
 			b.screenshot(t, "room-compose")
+			b.screenshot(t, "room-compose-view")
 		}
 		b.run(t, chromedp.Click(chromedp.CSS(`button[data-action=offer]`)))
 	}

@@ -157,6 +157,7 @@ func TestCatalogue(t *testing.T) {
 	b.run(t, chromedp.Navigate(ts.URL+"/#/scenario/builtin:iran-us"), chromedp.WaitVisible(chromedp.CSS(`.chart canvas`)))
 	checkLabels(t, b, "scenario page")
 	b.screenshot(t, "scenario")
+	b.screenshot(t, "scenario-view")
 	zone := eval[string](t, b, `[...document.querySelectorAll(".facts dt")].find(d => d.textContent === "Zone of agreement").nextElementSibling.textContent`)
 	if !strings.HasPrefix(zone, "5,690 ") {
 		t.Errorf("the zone of agreement reads %q", zone)

@@ -257,7 +257,7 @@ export async function room(main, token) {
     actionMsg,
     h("div", { class: "grid" },
       h("div", { class: "col" }, requestEl, compose, pk),
-      h("div", { class: "col" }, messagesEl, historyEl, profileEl)));
+      h("div", { class: "col" }, historyEl, messagesEl, profileEl)));
 
   // --- rendering ---
   function offerTable(o, caption, ev) {
