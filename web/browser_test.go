@@ -36,8 +36,12 @@ func startServer(t *testing.T) *httptest.Server {
 }
 
 // serveStore serves the session store in the SQLite file path until stop.
-func serveStore(t *testing.T, path string) (ts *httptest.Server, stop func()) {
+func serveStore(t *testing.T, path string, opts ...server.Options) (ts *httptest.Server, stop func()) {
 	t.Helper()
+	var o server.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, path)
 	if err != nil {
@@ -47,7 +51,7 @@ func serveStore(t *testing.T, path string) (ts *httptest.Server, stop func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(m, server.Options{})
+	srv := server.New(m, o)
 	ts = httptest.NewServer(srv.Handler())
 	return ts, sync.OnceFunc(func() {
 		srv.Drain()

@@ -14,6 +14,7 @@ import (
 	"github.com/backchannel/backchannel/analysis"
 	"github.com/backchannel/backchannel/api"
 	"github.com/backchannel/backchannel/scenario"
+	"github.com/backchannel/backchannel/server"
 )
 
 // selectOption chooses value in the <select> sel as a person would (the
@@ -209,4 +210,24 @@ func TestPersonFacesPythonAgent(t *testing.T) {
 	}
 	b.screenshot(t, "room-vs-python")
 	b.sees(t, "iran", secretsOf(t, "usa"))
+}
+
+// TestOperatorToken: on a server with an operator token the catalogue asks
+// for it, keeps it for the tab, and then works; rooms need none.
+func TestOperatorToken(t *testing.T) {
+	ts, stop := serveStore(t, filepath.Join(t.TempDir(), "op.db"), server.Options{OperatorToken: "s3cret-operator"})
+	defer stop()
+	b := newBrowser(t, 1024, 800)
+	b.run(t, chromedp.Navigate(ts.URL+"/#/"), chromedp.WaitVisible(chromedp.CSS(`input[name=operator-token]`)))
+	checkLabels(t, b, "operator token form")
+	b.screenshot(t, "operator-token")
+	b.run(t, chromedp.SetValue(chromedp.CSS(`input[name=operator-token]`), "s3cret-operator"),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`ul.list li`)),
+		chromedp.Navigate(ts.URL+"/#/new"), chromedp.WaitVisible(chromedp.CSS(`select[name="seat-iran"]`)),
+		chromedp.Click(chromedp.CSS(`form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`section.links`)))
+	room := eval[string](t, b, `document.querySelector('input[aria-label="iran\'s invite link"]').value`)
+	person := newBrowser(t, 1024, 800) // a participant: no operator token, only the room link
+	person.run(t, chromedp.Navigate(room), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
+	waitState(t, person, "none", "turn")
 }

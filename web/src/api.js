@@ -11,8 +11,15 @@ export class APIError extends Error {
   }
 }
 
+// The operator token (serve --operator-token) is kept for the tab's life
+// only, and sent with catalogue requests, never with a seat's.
+const tokenKey = "backchannel-operator-token";
+export const operatorToken = () => sessionStorage.getItem(tokenKey) || "";
+export const setOperatorToken = (t) => (t ? sessionStorage.setItem(tokenKey, t) : sessionStorage.removeItem(tokenKey));
+
 async function call(method, path, body, headers) {
   const init = { method, headers: { Accept: "application/json", ...(headers || {}) } };
+  if (operatorToken() && !path.startsWith("/api/seats/") && !path.startsWith("/api/owner/")) init.headers.Authorization = "Bearer " + operatorToken();
   if (body !== undefined) {
     if (body instanceof FormData) init.body = body;
     else { init.body = JSON.stringify(body); init.headers["Content-Type"] = "application/json"; }

@@ -1,7 +1,8 @@
 // The workbench's entry point: a router over the location's fragment, so
 // that capability tokens stay in the fragment (never sent in a request
 // line or a Referer header).
-import { h, replace } from "./dom.js";
+import { h, replace, field, uid } from "./dom.js";
+import { APIError, operatorToken, setOperatorToken } from "./api.js";
 import { room } from "./room.js";
 import { scenarioList, scenarioPage } from "./scenarios.js";
 import { newSession } from "./newsession.js";
@@ -26,9 +27,21 @@ async function route() {
     else replace(main, h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/" }, "Back to the scenarios")));
     cleanup = typeof c === "function" ? c : null;
   } catch (e) {
-    replace(main, h("h1", {}, "Something went wrong"), h("p", { class: "error", role: "alert" }, e.message));
+    if (e instanceof APIError && (e.status === 401 || e.code === "operator_only")) replace(main, operatorForm(e));
+    else replace(main, h("h1", {}, "Something went wrong"), h("p", { class: "error", role: "alert" }, e.message));
   }
   document.body.dataset.page = parts[0] || "scenarios";
+}
+
+// operatorForm asks for the operator token that the catalogue's routes
+// need on a server reached from another machine.
+function operatorForm(e) {
+  const input = h("input", { type: "password", id: uid("op"), name: "operator-token", autocomplete: "off", value: operatorToken() });
+  return h("form", { class: "card", onsubmit: (ev) => { ev.preventDefault(); setOperatorToken(input.value.trim()); route(); } },
+    h("h1", {}, "Operator token needed"),
+    h("p", { class: "error", role: "alert" }, e.message),
+    h("p", {}, "The scenario pages and new sessions are for the server's operator. Enter the token 'backchannel serve' printed (--operator-token); it is kept in this tab only. People taking part need no token: their room link is enough."),
+    field("Operator token", input), h("div", { class: "buttons" }, h("button", { type: "submit", class: "primary" }, "Continue")));
 }
 
 window.addEventListener("hashchange", route);

@@ -103,6 +103,6 @@ export async function newSession(main, params) {
     out.querySelector("h2").focus();
   }
 
+  if (list.length) await loadScenario(); // the seats are there before the form is shown
   replace(main, h("h1", {}, "New session"), form, out);
-  if (list.length) await loadScenario();
 }

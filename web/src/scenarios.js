@@ -2,7 +2,11 @@
 // analysis. The analysis shows every party's preferences: it is the
 // operator's and analyst's view, never part of a room (docs/workbench.md).
 import { h, replace, fmt, field, uid } from "./dom.js";
-import { get, APIError } from "./api.js";
+import { get, APIError, operatorToken } from "./api.js";
+
+// needsOperator rethrows an error the router answers with the operator
+// token form.
+const needsOperator = (e) => { if (e instanceof APIError && (e.status === 401 || e.code === "operator_only")) throw e; };
 import { frontierChart } from "./chart.js";
 
 const enc = encodeURIComponent;
@@ -10,7 +14,7 @@ const enc = encodeURIComponent;
 export async function scenarioList(main) {
   replace(main, h("h1", {}, "Scenarios"), h("p", {}, "Loading…"));
   let list = [];
-  try { list = (await get("/api/scenarios")).scenarios || []; } catch (e) { replace(main, h("h1", {}, "Scenarios"), h("p", { class: "error", role: "alert" }, e.message)); return; }
+  try { list = (await get("/api/scenarios")).scenarios || []; } catch (e) { needsOperator(e); replace(main, h("h1", {}, "Scenarios"), h("p", { class: "error", role: "alert" }, e.message)); return; }
   const files = h("input", { type: "file", id: uid("files"), multiple: true, accept: ".yaml,.yml,.json,.xml" });
   const errEl = h("div", { class: "msg", role: "alert", "aria-live": "assertive" });
   const form = h("form", { class: "card", "aria-labelledby": "up-h", onsubmit: async (e) => {
@@ -21,7 +25,7 @@ export async function scenarioList(main) {
     const fd = new FormData();
     for (const f of files.files) fd.append("files", f, f.name);
     try {
-      const r = await fetch("/api/scenarios", { method: "POST", body: fd, headers: { Accept: "application/json" } });
+      const r = await fetch("/api/scenarios", { method: "POST", body: fd, headers: { Accept: "application/json", ...(operatorToken() ? { Authorization: "Bearer " + operatorToken() } : {}) } });
       const body = await r.json().catch(() => ({}));
       if (!r.ok) throw new APIError(r.status, body);
       location.hash = `#/scenario/${enc(body.id)}`;
@@ -47,7 +51,7 @@ export async function scenarioList(main) {
 export async function scenarioPage(main, id, variant) {
   replace(main, h("h1", {}, "Scenario"), h("p", {}, "Loading…"));
   let info;
-  try { info = await get(`/api/scenarios/${enc(id)}`); } catch (e) { replace(main, h("h1", {}, "Scenario"), h("p", { class: "error", role: "alert" }, e.message)); return; }
+  try { info = await get(`/api/scenarios/${enc(id)}`); } catch (e) { needsOperator(e); replace(main, h("h1", {}, "Scenario"), h("p", { class: "error", role: "alert" }, e.message)); return; }
   const varSel = h("select", { id: uid("var"), onchange: () => { location.hash = `#/scenario/${enc(id)}${varSel.value ? "?variant=" + enc(varSel.value) : ""}`; } },
     h("option", { value: "" }, "(the scenario as written)"), (info.variants || []).map((v) => h("option", { value: v, selected: v === variant }, v)));
   const anEl = h("section", { class: "card", "aria-labelledby": "an-h" }, h("h2", { id: "an-h" }, "Analysis"), h("p", { class: "muted" }, "Analysing…"));
@@ -60,7 +64,7 @@ export async function scenarioPage(main, id, variant) {
     h("p", { class: "note" }, "This page shows every party's preferences and the analysis; people taking part in a session see only their own side, in their room."),
     anEl);
   let an;
-  try { an = await get(`/api/scenarios/${enc(id)}/analysis${variant ? "?variant=" + enc(variant) : ""}`); } catch (e) { replace(anEl, h("h2", { id: "an-h" }, "Analysis"), h("p", { class: "error", role: "alert" }, e.message)); return; }
+  try { an = await get(`/api/scenarios/${enc(id)}/analysis${variant ? "?variant=" + enc(variant) : ""}`); } catch (e) { needsOperator(e); replace(anEl, h("h2", { id: "an-h" }, "Analysis"), h("p", { class: "error", role: "alert" }, e.message)); return; }
   const count = (n) => (n < 0 ? "not enumerated" : n.toLocaleString("en"));
   const pointRow = (name, p) => p ? h("tr", {}, h("th", { scope: "row" }, name), p.utility.map((u) => h("td", { class: "num" }, fmt(u)))) : null;
   const chartEl = h("div", { class: "chart", role: "img", "aria-label": `Pareto frontier of ${an.parties.slice(0, 2).join(" and ")} with the Nash and Kalai–Smorodinsky points` });
