@@ -12,12 +12,26 @@ import (
 	"github.com/backchannel/backchannel/preference"
 )
 
-// additive2 reports whether Analyze may take the two-party additive path
-// (analyzeAdditive2): two linear-additive profiles, no feasibility rules and
-// no red lines, so that every outcome is admissible and feasible and the
-// frontier's utility vectors can be found issue by issue.
+// additive2 reports whether Analyze may take its fastest pass, a walk of
+// the issues (walk2.visit): two linear-additive profiles, no feasibility
+// rules and no red lines, so that every outcome is admissible and feasible.
 func additive2(sp *outcome.Space, profiles []*preference.Profile) bool {
-	if len(profiles) != 2 || len(sp.Rules) > 0 || sp.NumIssues() == 0 {
+	if !linear2(sp, profiles) || len(sp.Rules) > 0 {
+		return false
+	}
+	for _, p := range profiles {
+		if p.HasRedLines() {
+			return false
+		}
+	}
+	return true
+}
+
+// linear2 reports whether Analyze may take its one-pass path
+// (analyzeAdditive2): two linear-additive profiles over a space whose
+// issues all have values.
+func linear2(sp *outcome.Space, profiles []*preference.Profile) bool {
+	if len(profiles) != 2 || sp.NumIssues() == 0 {
 		return false
 	}
 	for i := range sp.Issues {
@@ -26,7 +40,7 @@ func additive2(sp *outcome.Space, profiles []*preference.Profile) bool {
 		}
 	}
 	for _, p := range profiles {
-		if !p.IsLinear() || p.HasRedLines() {
+		if !p.IsLinear() {
 			return false
 		}
 	}
@@ -34,38 +48,62 @@ func additive2(sp *outcome.Space, profiles []*preference.Profile) bool {
 }
 
 // analyzeAdditive2 fills r (Parties, Reservation and Opposition already set)
-// for two linear-additive profiles over a space without rules or red lines:
-// the same report as the enumerating path of Analyze, with the ANL
-// distribution computed on the way (Report.Distribution then returns it).
+// for two linear-additive profiles: the same report as the enumerating path
+// of Analyze, with the ANL distribution computed on the way
+// (Report.Distribution then returns it).
 //
 // Algorithm, in two steps:
 //
 //  1. The frontier's distinct utility vectors, issue by issue
-//     (frontier.Bilateral: the Pareto-pruned Minkowski sum of the per-issue
-//     contributions, O(Σᵢ|Fᵢ₋₁|·|Gᵢ|·log|Gᵢ|), independent of N). Its sums
-//     are added in issue order from 0, as Profile.Utility adds them, so its
-//     vectors are bit-identical to the enumerated ones, and pruning never
-//     loses a vector (rounding is monotone).
-//  2. One pass over the N outcomes in dense index order, a depth-first walk
-//     of the issues carrying the prefix sums (one addition per party per
-//     outcome, bit-identical to Profile.Utility). Per outcome: its distance
-//     to the nearest frontier point (nearestGrid: one cell look-up and one
-//     or two candidate points), its gain over the reservation values (the
-//     zone of agreement), its distance to (1, 1) (opposition), and an
-//     exact-equality test against the candidates, which collects every
-//     outcome tied with a frontier vector (GENIUS keeps all of them). The
-//     tie counts are the frontier's multiplicities; the T tied outcomes are
-//     put in GENIUS's order at the end, O(T log T).
+//     (frontier.Linear: the Pareto-pruned Minkowski sum of the per-issue
+//     contributions over the disjoint products the rules and red lines cut
+//     the space into, O(P·Σᵢ|Fᵢ₋₁|·|Gᵢ|·log|Gᵢ|), independent of N). Its
+//     sums are added in issue order from 0, as Profile.Utility adds them, so
+//     its vectors are bit-identical to the enumerated ones, and pruning
+//     never loses a vector (rounding is monotone).
+//  2. One pass over the N outcomes in dense index order: without rules or
+//     red lines (additive2) a depth-first walk of the issues carrying the
+//     prefix sums (one addition per party per outcome), otherwise the
+//     enumerating path's scanner (prefix sums too, rules re-checked only
+//     when one of their issues changed). Utilities are bit-identical to
+//     Profile.Utility. Per admissible outcome: its distance to the nearest
+//     frontier point (nearestGrid: one cell look-up and one or two
+//     candidate points), its gain over the reservation values (the zone of
+//     agreement), its distance to (1, 1) (opposition), and an exact-equality
+//     test against the candidates, which collects every outcome tied with a
+//     frontier vector (GENIUS keeps all of them). The tie counts are the
+//     frontier's multiplicities; the T tied outcomes are put in GENIUS's
+//     order at the end, O(T log T).
 //
 // Cost: O(N·c) for the pass, c the average number of candidate points per
 // cell (1–2 on the ANAC scenarios), plus the grid's lazy construction
 // (nearestGrid); memory O(cells + T), never O(N). Every figure is the one
 // the enumerating path computes, bit for bit: the same sums in the same
 // order (the property and corpus tests compare the two).
-func analyzeAdditive2(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile, maxPts int, r *Report) error {
-	f, err := frontier.Bilateral(sp, profiles[0], profiles[1], frontier.Options{MaxPoints: maxPts})
+func analyzeAdditive2(ctx context.Context, sp *outcome.Space, profiles []*preference.Profile, ignore bool, maxPts int, r *Report) error {
+	fsp, fps := sp, profiles
+	if ignore && (len(sp.Rules) > 0 || anyRedLines(profiles)) {
+		// The frontier of every outcome: no rules, no red lines.
+		var err error
+		if fsp, err = outcome.NewSpace(sp.Issues, nil); err != nil {
+			return err
+		}
+		fps = make([]*preference.Profile, 2)
+		for i, p := range profiles {
+			q := p.Clone()
+			q.RedLines = nil
+			if err := q.Prepare(fsp); err != nil {
+				return err
+			}
+			fps[i] = q
+		}
+	}
+	f, err := frontier.Linear(fsp, fps, frontier.Options{MaxPoints: maxPts})
 	if errors.Is(err, frontier.ErrFrontierTooLarge) {
 		return fmt.Errorf("%w: more than %d distinct utility vectors on the frontier (Options.MaxPoints)", ErrFrontierTooLarge, maxPts)
+	}
+	if errors.Is(err, frontier.ErrTooManyPieces) {
+		return errNotAdditive // the rules cut the space too finely: enumerate
 	}
 	if err != nil {
 		return fmt.Errorf("analysis: %w", err)
@@ -73,22 +111,39 @@ func analyzeAdditive2(ctx context.Context, sp *outcome.Space, profiles []*prefer
 	w := newWalk2(sp, profiles, f)
 	w.ctx = ctx
 	w.maxTies = maxPts
-	w.visit(0, 0, 0)
+	if additive2(sp, profiles) {
+		w.visit(0, 0, 0)
+		n := sp.Count().Int64()
+		r.Outcomes, r.Feasible, r.Admissible = n, n, n
+	} else {
+		sc := r.sc
+		if err := sc.run(ctx, func(idx int64, u []float64) {
+			if w.err == nil {
+				w.one(idx, u[0], u[1])
+			}
+		}, &r.Outcomes, &r.Feasible); err != nil {
+			return err
+		}
+		r.Admissible = w.admissible
+	}
 	if w.err != nil {
 		return w.err
 	}
 	if !w.metAll() {
-		// Not expected: frontier.Bilateral's vectors are exact. Should one
-		// not be met by any outcome, the enumerating path decides.
+		// Not expected: frontier.Linear's vectors are exact. Should one not
+		// be met by any outcome, the enumerating path decides, from zero.
+		r.Outcomes, r.Feasible, r.Admissible = 0, 0, 0
 		return errNotAdditive
 	}
-	n := sp.Count().Int64()
-	r.Outcomes, r.Feasible, r.Admissible, r.Acceptable = n, n, n, w.acceptable
+	r.Acceptable = w.acceptable
 	if w.accAll {
-		r.Acceptable = n
+		r.Acceptable = r.Admissible
 	}
 	r.Opposition = math.Sqrt(w.opp)
-	r.distribution, r.hasDistribution = w.sum/float64(n), true
+	r.distribution, r.hasDistribution = math.NaN(), true
+	if r.Admissible > 0 {
+		r.distribution = w.sum / float64(r.Admissible)
+	}
 
 	// Every frontier vector is met by at least one outcome; its tied
 	// outcomes go in GENIUS's order (candidates.tie).
@@ -139,7 +194,8 @@ type walk2 struct {
 	err     error
 	maxTies int
 
-	idx        int64 // dense index of the next outcome
+	idx        int64 // dense index of the next outcome (visit)
+	admissible int64 // outcomes seen (one)
 	check      int64 // the index from which ctx is checked again
 	sum        float64
 	acceptable int64
@@ -273,6 +329,33 @@ func (w *walk2) leaves(s0, s1 float64) {
 	}
 	w.idx += int64(len(c0))
 	w.sum, w.opp, w.acceptable = sum, opp, acc
+}
+
+// one takes admissible outcome idx with utilities u0, u1 (after the cap),
+// as the loop of leaves takes each of its outcomes.
+func (w *walk2) one(idx int64, u0, u1 float64) {
+	w.admissible++
+	if !w.accAll && u0 >= w.rv0 && u1 >= w.rv1 {
+		w.acceptable++
+	}
+	if !w.oppOnFrontier {
+		ox, oy := 1-u0, 1-u1
+		if d := ox*ox + oy*oy; d < w.opp {
+			w.opp = d
+		}
+	}
+	cand := w.grid.candidates(u0, u1)
+	bd := math.Inf(1)
+	for _, k := range cand {
+		dx, dy := w.fu0[k]-u0, w.fu1[k]-u1
+		if d := dx*dx + dy*dy; d < bd {
+			bd = d
+		}
+	}
+	w.sum += math.Sqrt(bd)
+	if bd == 0 {
+		w.tie(idx, u0, u1, cand)
+	}
 }
 
 // tie records outcome idx if its utility vector (u0, u1) is one of the

@@ -139,6 +139,30 @@ func TestAdditiveMatchesEnumeration(t *testing.T) {
 	})
 }
 
+// TestOnePassMatchesEnumeration: on random two-party problems with
+// feasibility rules, red lines and reservation values (genProblem), read
+// with and without the constraints, the one-pass path (the scanner's pass
+// where rules or red lines apply) and the enumerating path give the same
+// report, bit for bit.
+func TestOnePassMatchesEnumeration(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		sp, ps := genProblem(t, 2)
+		ignore := rapid.Bool().Draw(t, "ignore")
+		a, err := Analyze(context.Background(), sp, ps, Options{IgnoreConstraints: ignore})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.hasDistribution {
+			t.Fatal("the one-pass path was not taken")
+		}
+		e, err := Analyze(context.Background(), sp, ps, Options{IgnoreConstraints: ignore, enumerate: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameReports(t, a, e)
+	})
+}
+
 // TestAdditiveMatchesEnumerationOnCorpus compares the two paths on every
 // two-party GENIUS scenario of the corpus with at most corpusLimit outcomes
 // (200,000 under the race detector, which slows the passes tenfold).

@@ -144,11 +144,11 @@ type Report struct {
 // outcomes), and an error naming the profile if a profile does not fit sp.
 //
 // Cost: memory O(frontier + candidates), never O(N). Two linear-additive
-// parties over a space without rules or red lines (every GENIUS scenario):
-// the frontier's distinct vectors issue by issue, then one pass over the N
+// parties (every GENIUS scenario; rules and red lines allowed): the
+// frontier's distinct vectors issue by issue, then one pass over the N
 // outcomes that also computes the ANL distribution, O(N·c) for c (one or
 // two) candidate nearest points per outcome (analyzeAdditive2). Other
-// two-party problems: two passes over the N outcomes; the first records, in 4,096 cells of u₀, the best u₁
+// two-party problems (custom utilities): two passes over the N outcomes; the first records, in 4,096 cells of u₀, the best u₁
 // of each cell, and the second keeps only the outcomes that no point of a
 // higher cell dominates; the few candidates are then reduced by a sort and
 // a sweep, O(c log c) (Kung, Luccio & Preparata 1975). More
@@ -188,8 +188,8 @@ func Analyze(ctx context.Context, sp *outcome.Space, profiles []*preference.Prof
 	sc := scanner{sp: sp, profiles: profiles, ignore: opts.IgnoreConstraints}
 	sc.redLines = !opts.IgnoreConstraints && anyRedLines(profiles)
 	r.sc = sc
-	if !opts.enumerate && additive2(sp, profiles) {
-		err := analyzeAdditive2(ctx, sp, profiles, maxPts, r)
+	if !opts.enumerate && linear2(sp, profiles) {
+		err := analyzeAdditive2(ctx, sp, profiles, opts.IgnoreConstraints, maxPts, r)
 		if err == nil {
 			r.Solutions = Solve(r.Pareto, r.Reservation)
 			return r, nil

@@ -19,10 +19,12 @@ import (
 const LargeEpsilon = 1e-4
 
 // EnumerateLimit is the largest outcome count Auto enumerates by default
-// where Analyze cannot take its two-party additive path (rules, red lines,
-// more parties, custom utilities): about a second of enumeration on the
-// reference machine. The additive path enumerates up to
-// outcome.MaxEnumerable (10⁸, also about a second and a half).
+// where Analyze cannot take its fastest pass, the walk of two
+// linear-additive parties without rules or red lines: with rules or red
+// lines a pass of the scanner (≈ 0.3 s at 10⁷ on the reference machine),
+// with more parties or custom utilities two or three (about a second). The
+// walk enumerates up to outcome.MaxEnumerable (10⁸, about a second and a
+// half).
 const EnumerateLimit = 10_000_000
 
 // Samples is the number of outcomes Auto draws to estimate the figures that
