@@ -21,6 +21,9 @@ const MaxTable = 1 << 24
 type table struct {
 	util [][]float64 // util[p][idx]
 	ok   []bool
+
+	frontOnce sync.Once
+	front     []int64 // frontierOf's answer, computed once
 }
 
 type tableKey struct {

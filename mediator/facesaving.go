@@ -4,7 +4,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/outcome"
@@ -166,57 +165,45 @@ func containsIdx(xs []int64, x int64) bool {
 	return false
 }
 
-var frontiers = struct {
-	sync.Mutex
-	m map[*table][]int64
-}{m: map[*table][]int64{}}
-
 // frontierOf returns the outcomes of t that are feasible, free of red lines
 // and Pareto-optimal among those (for more than two parties: all feasible,
-// red-line-free outcomes), in index order; cached per table.
+// red-line-free outcomes), in index order; computed once per table.
 func frontierOf(t *table) []int64 {
-	frontiers.Lock()
-	f, ok := frontiers.m[t]
-	frontiers.Unlock()
-	if ok {
-		return f
-	}
+	t.frontOnce.Do(func() { t.front = frontier(t) })
+	return t.front
+}
+
+func frontier(t *table) []int64 {
 	var idx []int64
 	for i, ok := range t.ok {
 		if ok {
 			idx = append(idx, int64(i))
 		}
 	}
-	if len(t.util) == 2 {
-		u0, u1 := t.util[0], t.util[1]
-		sort.Slice(idx, func(a, b int) bool {
-			x, y := idx[a], idx[b]
-			if u0[x] != u0[y] {
-				return u0[x] > u0[y]
-			}
-			if u1[x] != u1[y] {
-				return u1[x] > u1[y]
-			}
-			return x < y
-		})
-		var out []int64
-		best := math.Inf(-1)
-		for _, i := range idx {
-			if u1[i] > best {
-				out = append(out, i)
-				best = u1[i]
-			}
+	if len(t.util) != 2 {
+		return idx
+	}
+	u0, u1 := t.util[0], t.util[1]
+	sort.Slice(idx, func(a, b int) bool {
+		x, y := idx[a], idx[b]
+		if u0[x] != u0[y] {
+			return u0[x] > u0[y]
 		}
-		sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
-		idx = out
+		if u1[x] != u1[y] {
+			return u1[x] > u1[y]
+		}
+		return x < y
+	})
+	var out []int64
+	best := math.Inf(-1)
+	for _, i := range idx {
+		if u1[i] > best {
+			out = append(out, i)
+			best = u1[i]
+		}
 	}
-	frontiers.Lock()
-	if len(frontiers.m) > 8 {
-		clear(frontiers.m)
-	}
-	frontiers.m[t] = idx
-	frontiers.Unlock()
-	return idx
+	sort.Slice(out, func(a, b int) bool { return out[a] < out[b] })
+	return out
 }
 
 // Proposer is the mediator of the double-blind proposal
