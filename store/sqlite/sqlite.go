@@ -33,8 +33,15 @@ var _ store.Store = (*Store)(nil)
 // any pending migrations. Several processes may open the same file; writers
 // wait up to 10 s for each other.
 func Open(ctx context.Context, path string) (*Store, error) {
+	// Durability: WAL with synchronous=FULL, every commit is on disk when
+	// it returns. temp_store=MEMORY keeps statement journals (what a
+	// multi-row INSERT … ON CONFLICT needs to undo itself within its
+	// transaction) in memory instead of temporary files, a write per page;
+	// they play no part in recovery. cache_size: 32 MiB of pages per
+	// connection instead of 2 MiB, so that the index pages the group commit
+	// of a thousand sessions touches are not read again from the file.
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)", "temp_store(MEMORY)", "cache_size(-32768)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -48,6 +49,16 @@ func BenchmarkPut(b *testing.B) {
 	for _, size := range []int{1, 256} {
 		b.Run(map[int]string{1: "batch1", 256: "batch256"}[size], func(b *testing.B) {
 			storetest.Bench(b, open(b), size)
+		})
+	}
+}
+
+// BenchmarkAppend measures the group commit of live sessions' actions
+// (docs/benchmarks.md, "Live sessions").
+func BenchmarkAppend(b *testing.B) {
+	for _, c := range []struct{ sessions, group int }{{1, 1}, {1000, 10}, {1000, 100}, {1000, 1000}} {
+		b.Run(fmt.Sprintf("sessions=%d/group=%d", c.sessions, c.group), func(b *testing.B) {
+			storetest.BenchAppend(b, open(b), c.sessions, c.group)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"reflect"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -189,4 +190,54 @@ func Bench(b *testing.B, s store.Store, size int) {
 		}
 	}
 	b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "results/s")
+}
+
+// BenchAppend measures the group commit of live sessions: sessions
+// sessions take turns, each adding one batch (a move and its event, as one
+// action does) to every group of group batches, committed in one Append.
+// It reports batches (actions) per second.
+func BenchAppend(b *testing.B, s store.Sessions, sessions, group int) {
+	ctx := context.Background()
+	ids := make([]string, sessions)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("s%016x", uint64(i)*0x9e3779b97f4a7c15) // scattered, as random ids are
+		if err := s.CreateSession(ctx, store.Session{ID: ids[i], Spec: []byte(`{}`), CreatedMS: 1, Status: "running"},
+			[]store.Token{{Hash: ids[i] + "-owner", Session: ids[i], Role: "owner"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	steps := make([]int, sessions)
+	next := 0
+	batches := make([]store.Batch, group)
+	n := 0
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		for i := range batches {
+			k := next % sessions
+			next++
+			st := steps[k]
+			steps[k]++
+			batches[i] = store.Batch{Session: ids[k],
+				Moves:  []store.Move{{Step: st, Party: st % 2, Kind: "offer", Offer: []int32{int32(st % 5), 4}, T: float64(st) / 1000, AtMS: 1764770000000}},
+				Events: []store.Event{{Seq: st + 1, Body: fmt.Appendf(nil, `{"step":%d,"round":%d,"t":%g,"party":%d,"kind":"offer","outcome":[%d,4]}`, st+1, st/2, float64(st)/1000, st%2, st%5)}}}
+		}
+		if err := s.Append(ctx, batches); err != nil {
+			b.Fatal(err)
+		}
+		n += group
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "actions/s")
+	// The machine is shared: CPU time per action (user and system, the
+	// writes and fsyncs included) moves less than wall time does.
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(n), "cpu-µs/action")
+}
+
+// cpuTime is the user and system time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
