@@ -40,6 +40,14 @@ if [ -n "${BACKCHANNEL_TEST_POSTGRES:-}" ]; then
   run store-postgres ./store/postgres 'Put'
 fi
 run wire        ./distributed    'Wire'
+# Live sessions (docs/benchmarks.md, "Live sessions"): the group commit alone,
+# then 1,000 sessions over loopback with the server in-process; one count
+# (each run starts 1,000 sessions and warms up for 5 s).
+run sessions-append-sqlite ./store/sqlite 'Append' -benchtime 2s -count 1
+if [ -n "${BACKCHANNEL_TEST_POSTGRES:-}" ]; then
+  run sessions-append-postgres ./store/postgres 'Append' -benchtime 2s -count 1
+fi
+run sessions    ./tools/sessionload 'SessionActions' -benchtime 30000x -count 1
 # NATS and local runs alternate within each count; compare them in pairs
 # (docs/distributed.md), as consecutive runs on a shared machine move a lot.
 run nats        ./distributed    'NATS'               -benchtime 1x

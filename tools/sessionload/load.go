@@ -98,6 +98,8 @@ type runner struct {
 	interval time.Duration // between two actions of one session; 0: none
 
 	measuring atomic.Bool
+	ready     atomic.Int64 // seats that have read their first snapshot
+	allReady  chan struct{}
 	acked     atomic.Int64
 	created   atomic.Int64
 	ended     atomic.Int64
@@ -137,7 +139,7 @@ func Run(ctx context.Context, base string, cfg Config) (*Result, error) {
 		DisableCompression:  true,
 	}
 	defer tr.CloseIdleConnections()
-	r := &runner{cfg: cfg, c: &client.Client{Base: strings.TrimRight(base, "/"), HTTP: &http.Client{Transport: tr}}, scenario: cfg.Scenario}
+	r := &runner{cfg: cfg, allReady: make(chan struct{}), c: &client.Client{Base: strings.TrimRight(base, "/"), HTTP: &http.Client{Transport: tr}}, scenario: cfg.Scenario}
 	if cfg.Rate > 0 {
 		r.interval = time.Duration(float64(cfg.Sessions) / cfg.Rate * float64(time.Second))
 	}
@@ -164,7 +166,15 @@ func Run(ctx context.Context, base string, cfg Config) (*Result, error) {
 			r.slot(rctx, i, first)
 		}()
 	}
-	cfg.Logf("%d sessions starting; warming up for %v", cfg.Sessions, cfg.Warmup)
+	// The warm-up starts once every session has started and both its
+	// seats stream: starting a thousand sessions takes seconds.
+	cfg.Logf("%d sessions starting", cfg.Sessions)
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-r.allReady:
+	}
+	cfg.Logf("%d sessions started in %.1f s; warming up for %v", cfg.Sessions, time.Since(start).Seconds(), cfg.Warmup)
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -366,6 +376,9 @@ func (r *runner) seat(ctx context.Context, s *sess, k int, link *client.Link) er
 	return link.Stream(ctx, 0, func(m client.Message) error {
 		switch {
 		case m.Snapshot != nil:
+			if r.ready.Add(1) == int64(2*r.cfg.Sessions) {
+				close(r.allReady)
+			}
 			me = m.Snapshot.Seat.Role
 			seat, err := client.ReadSeat(m.Snapshot)
 			if err != nil {
