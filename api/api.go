@@ -127,6 +127,11 @@ type Request struct {
 	// Answers, for the mediator only: each party's answer to its last text,
 	// in party order (accept, reject, better, worse, same, or none).
 	Answers []string `json:"answers,omitempty"`
+	// Proposals, in protocols with visible positions (blind bidding): every
+	// party's latest visible proposal in party order, null for a party that
+	// has made none yet. Public by the rules: every seat's requests carry
+	// them.
+	Proposals []map[string]string `json:"proposals,omitempty"`
 	// Allowed lists the answer kinds this request takes.
 	Allowed []string `json:"allowed"`
 }

@@ -83,6 +83,17 @@ func (s *Seat) Request(t *api.Turn, dst *mechanism.Request) error {
 			return fmt.Errorf("turn %d: other: %w", t.Step, err)
 		}
 	}
+	if t.Request.Proposals != nil {
+		dst.Proposals = make([]outcome.Outcome, len(t.Request.Proposals))
+		for i, m := range t.Request.Proposals {
+			if m == nil {
+				continue
+			}
+			if dst.Proposals[i], err = sp.Parse(m); err != nil {
+				return fmt.Errorf("turn %d: proposal %d: %w", t.Step, i, err)
+			}
+		}
+	}
 	for _, a := range t.Request.Answers {
 		k, ok := answerKinds[a]
 		if !ok {

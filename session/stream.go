@@ -119,6 +119,14 @@ func (l *live) turn(s *seat, now time.Time) *api.Turn {
 	if req.Other != nil {
 		t.Request.Other = sp.Map(req.Other)
 	}
+	if req.Proposals != nil {
+		t.Request.Proposals = make([]map[string]string, len(req.Proposals))
+		for i, o := range req.Proposals {
+			if o != nil {
+				t.Request.Proposals[i] = sp.Map(o)
+			}
+		}
+	}
 	if s.index == mechanism.MediatorRole && req.Answers != nil {
 		for _, k := range req.Answers {
 			name := k.String()
