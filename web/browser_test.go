@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -52,7 +53,16 @@ func serveStore(t *testing.T, path string, opts ...server.Options) (ts *httptest
 		t.Fatal(err)
 	}
 	srv := server.New(m, o)
-	ts = httptest.NewServer(srv.Handler())
+	ts = httptest.NewUnstartedServer(srv.Handler())
+	if o.BaseURL != "" { // serve at the address the base URL names (a restart keeps its address)
+		ln, err := net.Listen("tcp", strings.TrimPrefix(o.BaseURL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.Listener.Close()
+		ts.Listener = ln
+	}
+	ts.Start()
 	return ts, sync.OnceFunc(func() {
 		srv.Drain()
 		ts.Close()

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -230,4 +232,52 @@ func TestOperatorToken(t *testing.T) {
 	person := newBrowser(t, 1024, 800) // a participant: no operator token, only the room link
 	person.run(t, chromedp.Navigate(room), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
 	waitState(t, person, "none", "turn")
+}
+
+// TestRoomReconnects: the server goes away mid-session and comes back on
+// the same address and store; the room says it lost the connection, then
+// resumes from its last event, showing the other side's move that came in
+// meanwhile once and nothing twice.
+func TestRoomReconnects(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ln.Close()
+	path := filepath.Join(t.TempDir(), "re.db")
+	ts, stop := serveStore(t, path, server.Options{BaseURL: base})
+	c := twoPeople(t, ts, "sao")
+	b := newBrowser(t, 1280, 1000)
+	b.run(t, chromedp.Navigate(base+"/#/seat/"+tokenOf(c.Seats["iran"])), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
+	_, step := waitState(t, b, "none", "turn")
+	b.run(t, chromedp.Click(chromedp.CSS(`button[data-action=find]`)), chromedp.WaitVisible(chromedp.CSS(`table.packages tbody tr`)),
+		chromedp.Click(chromedp.CSS(`table.packages tbody tr:last-child button`)), chromedp.WaitVisible(chromedp.CSS(`.breaches li.good`)),
+		chromedp.Click(chromedp.CSS(`button[data-action=offer]`)))
+	waitState(t, b, step, "wait")
+
+	stop()
+	b.run(t, chromedp.WaitVisible(chromedp.CSS(`.status[data-conn=reconnecting]`)))
+	b.screenshot(t, "room-reconnecting-view")
+	ts, stop = serveStore(t, path, server.Options{BaseURL: base})
+	defer stop()
+	var sn api.Snapshot
+	do(t, "GET", c.Seats["usa"], nil, http.StatusOK, &sn)
+	do(t, "POST", c.Seats["usa"]+"/actions", api.Action{Step: sn.Turn.Step, Kind: "offer", Outcome: nash(t)}, http.StatusOK, nil)
+	waitState(t, b, step, "turn")
+	b.run(t, chromedp.WaitVisible(chromedp.CSS(`.status[data-conn=live]`)))
+	rows := eval[[]string](t, b, `[...document.querySelectorAll(".transcript tbody tr")].map(r => r.textContent)`)
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if seen[r] {
+			t.Errorf("the transcript shows %q twice", r)
+		}
+		seen[r] = true
+	}
+	var iran api.Snapshot
+	do(t, "GET", c.Seats["iran"], nil, http.StatusOK, &iran)
+	if len(rows) != len(iran.Events) {
+		t.Errorf("the room shows %d events, the seat has %d", len(rows), len(iran.Events))
+	}
+	_ = ts
 }

@@ -160,7 +160,7 @@ export async function room(main, token) {
       if (mine !== evalSeq) return;
       utilEl.textContent = fmt(ev.utility);
       for (const r of ev.rules || []) breachEl.append(h("li", { class: "bad" }, `Breaks a rule: ${r}`));
-      if (ev.utility < ev.reservation && !(ev.red_lines || []).length) breachEl.append(h("li", { class: "warn" }, `Below your walk-away value ${fmt(ev.reservation)}`));
+      if (ev.utility < ev.reservation - 1e-9 && !(ev.red_lines || []).length) breachEl.append(h("li", { class: "warn" }, `Below your walk-away value ${fmt(ev.reservation)}`));
       if (ev.acceptable) breachEl.append(h("li", { class: "good" }, "Acceptable to you"));
     } catch (e) {
       if (mine === evalSeq) breachEl.append(h("li", { class: "bad" }, e.message));
