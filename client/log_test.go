@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"pgregory.net/rapid"
+
 	"github.com/backchannel/backchannel/api"
 	"github.com/backchannel/backchannel/client"
 	"github.com/backchannel/backchannel/mechanism"
@@ -165,9 +167,10 @@ func TestPlayVerifiesTheLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o.OpenedCount() != len(owner.Leaves) || len(owner.Leaves) == 0 {
+			if o.OpenedCount() != len(owner.Leaves) || len(owner.Leaves) < 2 {
 				t.Fatalf("the owner opens %d of %d leaves", o.OpenedCount(), len(owner.Leaves))
 			}
+			mutations(t, owner)
 			for _, id := range ids {
 				x, err := link(t, s, cr.Seats[id]).Log(ctx)
 				if err != nil {
@@ -213,6 +216,36 @@ func otherOutcome(t *testing.T, sp *outcome.Space, o outcome.Outcome) outcome.Ou
 	}
 	t.Fatal("no other outcome keeps the rules")
 	return nil
+}
+
+// mutations checks that the log x fails to verify, saying where, with any
+// one leaf changed, dropped, moved or inserted (drawn at random).
+func mutations(t *testing.T, x *api.LogExport) {
+	t.Helper()
+	rapid.Check(t, func(rt *rapid.T) {
+		n := len(x.Leaves)
+		i := rapid.IntRange(0, n-1).Draw(rt, "i")
+		j := rapid.IntRange(0, n-1).Filter(func(j int) bool { return j != i }).Draw(rt, "j")
+		y := *x
+		y.Leaves = append([]api.LogLeaf(nil), x.Leaves...)
+		switch rapid.SampledFrom([]string{"change", "drop", "move", "insert"}).Draw(rt, "how") {
+		case "change":
+			y.Leaves[i].Entry = strings.Replace(y.Leaves[i].Entry, `"kind":"`, `"kind":"x`, 1)
+		case "drop":
+			y.Leaves = append(y.Leaves[:i], y.Leaves[i+1:]...)
+		case "move":
+			lf := y.Leaves[i]
+			y.Leaves = append(y.Leaves[:i], y.Leaves[i+1:]...)
+			y.Leaves = append(y.Leaves[:j], append([]api.LogLeaf{lf}, y.Leaves[j:]...)...)
+		case "insert":
+			y.Leaves = append(y.Leaves[:j], append([]api.LogLeaf{x.Leaves[i]}, y.Leaves[j:]...)...)
+		}
+		_, err := tlog.VerifyExport(&y, "")
+		var alarm *tlog.Alarm
+		if !errors.As(err, &alarm) || !strings.Contains(err.Error(), "leaf") && !strings.Contains(err.Error(), "leaves") {
+			rt.Fatalf("a changed log: %v, want an alarm that says where", err)
+		}
+	})
 }
 
 func visible(e *tlog.Entry, role string) bool {
