@@ -27,10 +27,10 @@ type logCheck struct {
 }
 
 // tree is the size to ask a (re)connected stream to prove consistency
-// from, or -1 before the first checkpoint.
+// from: 0 before the first checkpoint (which asks for the log's proofs).
 func (c *logCheck) tree() int64 {
 	if c.f == nil {
-		return -1
+		return 0
 	}
 	return c.f.Size()
 }

@@ -248,8 +248,11 @@ func (l *live) receipt(i int) *api.Receipt {
 // first message when the log grew, and each event's leaf proof. Messages
 // are encoded and their JSON shared, so the fields are spliced into copies.
 // l.mu held.
+//
+// A stream whose reader did not ask for the log (no ?tree=, *from < 0) gets
+// none of it: proofs are sent only to readers that check them.
 func (l *live) decorate(out []Message, from *int64) {
-	if len(out) == 0 {
+	if len(out) == 0 || *from < 0 {
 		return
 	}
 	var head []byte
@@ -301,6 +304,9 @@ func (l *live) leafJSON(i int64) []byte {
 // It returns the size shown. l.mu held.
 func (l *live) decorateSnapshot(sn *api.Snapshot, from int64) int64 {
 	sn.LogKey, sn.LogOrigin = l.tl.signer.VerifierKey(), l.tl.origin
+	if from < 0 {
+		return from // the reader did not ask for the log's proofs
+	}
 	sn.Log = l.head(from)
 	if sn.Log == nil { // the reader has this size already
 		sn.Log = &api.LogHead{Checkpoint: l.checkpoint(), From: from}
@@ -365,14 +371,20 @@ func (m *Manager) Log(ctx context.Context, acc Access) (*api.LogExport, error) {
 type logFromKey struct{}
 
 // WithLogFrom returns ctx carrying the size of the newest checkpoint the
-// reader has verified, so that a snapshot or stream proves its first
-// checkpoint consistent with it (the ?tree= parameter of a stream).
+// reader has verified (0: none yet), so that a snapshot or stream carries
+// the log's proofs, its first checkpoint proven consistent with that one
+// (the ?tree= parameter). Without it a snapshot names the log's key and
+// origin only, and a stream carries no proofs: they cost the server and
+// the reader, so only readers that check them get them.
 func WithLogFrom(ctx context.Context, size int64) context.Context {
 	return context.WithValue(ctx, logFromKey{}, size)
 }
 
 func logFrom(ctx context.Context) int64 {
-	n, _ := ctx.Value(logFromKey{}).(int64)
+	n, ok := ctx.Value(logFromKey{}).(int64)
+	if !ok {
+		return -1
+	}
 	return n
 }
 

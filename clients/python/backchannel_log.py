@@ -354,14 +354,15 @@ def check_receipt(log, receipt):
 class Follower:
     """One seat's running check of a session log, fed the stream's messages
     (dicts) in order: check(message) raises Alarm on anything the log does
-    not back. tree() is the size to pass as ?tree= when reconnecting."""
+    not back. Open every stream with ?tree=<tree()> (0 the first time): the
+    server sends the log's proofs only to readers that ask for them."""
 
     def __init__(self, key=None):
         self.key, self.origin, self.session = key, None, None
         self.size, self.root = 0, EMPTY_ROOT
 
     def tree(self):
-        return self.size if self.origin else None
+        return self.size
 
     def check(self, m):
         t = m.get("type")
