@@ -127,7 +127,8 @@ func TestMediatedSingleText(t *testing.T) {
 	rooms["usa"].sees(t, "usa", secretsOf(t, "iran"))
 	med.sees(t, "mediator", append(secretsOf(t, "iran"), secretsOf(t, "usa")...))
 
-	owner.run(t, chromedp.Navigate(ownerLink), chromedp.WaitVisible(`//h2[normalize-space()="Verdict"]`))
+	owner.run(t, chromedp.Navigate(ownerLink), chromedp.WaitVisible(`//h2[normalize-space()="Verdict"]`),
+		chromedp.WaitVisible(chromedp.CSS(`section[aria-labelledby=path-h] .chart canvas`)))
 	checkLabels(t, owner, "owner's page")
 	owner.screenshot(t, "owner")
 }

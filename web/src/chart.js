@@ -75,7 +75,7 @@ export function frontierChart(el, { parties, frontier, nash, kalai, reservation,
   ];
   if (path && path.length) {
     series.push({ label: "offers", points: path });
-    ss.push({ label: "offers", stroke: colors.theirs, width: 0, points: { show: true, size: 7 } });
+    ss.push({ label: "offers", stroke: colors.theirs, width: 0, points: { show: true, size: 7, fill: colors.theirs } });
   }
   const opts = {
     width: width(el), height: Math.min(420, width(el)),

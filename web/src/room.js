@@ -297,6 +297,10 @@ export async function room(main, token) {
       kids.push(h("p", {}, (!isParty && mediatorText[r.kind]) || requestText[r.kind] || r.kind));
       if (r.offer) kids.push(offerTable(r.offer, !isParty && r.kind === "propose" ? "Your last text" : r.from ? `On the table, from ${r.from}` : "On the table", await score(r.offer)));
       if (r.other) kids.push(offerTable(r.other, r.kind === "compare" ? "The previous text" : "The current text (accepted by all so far)", await score(r.other)));
+      for (const [i, p] of (r.proposals || []).entries()) {
+        const who = st.snap.parties[i] || `party ${i + 1}`;
+        if (p) kids.push(offerTable(p, who === me.role ? "Your visible proposal" : `${who}'s visible proposal`, await score(p)));
+      }
       if (r.answers && r.answers.length) kids.push(h("p", { class: "answers" }, `The parties' answers to your last text: ${r.answers.map((a, i) => `${st.snap.parties[i] || "party " + (i + 1)}: ${a}`).join(", ")}`));
       const btns = h("div", { class: "buttons" });
       for (const k of r.allowed || []) {
