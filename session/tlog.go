@@ -47,11 +47,21 @@ type sessionLog struct {
 	proofsAt  int64
 }
 
-// logLeaf is one leaf: its entry text, and whose it is.
+// logLeaf is one leaf: the event or move it commits to. Its entry text is
+// made again when needed (entry), not kept: a long session's entries would
+// hold as much memory as its events again.
 type logLeaf struct {
-	entry []byte
-	event int // index in live.events, or -1 for a move
-	move  int // index in live.moves, or -1 for an event
+	event int32 // index in live.events, or -1 for a move
+	move  int32 // index in live.moves, or -1 for an event
+}
+
+// entry returns leaf i's entry text. l.mu held.
+func (l *live) entry(i int64) []byte {
+	lf := l.tl.leaves[i]
+	if lf.event >= 0 {
+		return l.eventEntry(int(lf.event), i).Marshal()
+	}
+	return l.moveEntry(int(lf.move), i).Marshal()
 }
 
 // newLogSecrets returns a new session's secrets: the key its salts are
@@ -135,7 +145,7 @@ func (l *live) appendLeaf(e *tlog.Entry, event, move int) {
 	text := e.Marshal()
 	c := tlog.Commit(g.salt(g.tree.Size()), text)
 	g.tree.Append(c[:])
-	g.leaves = append(g.leaves, logLeaf{entry: text, event: event, move: move})
+	g.leaves = append(g.leaves, logLeaf{event: int32(event), move: int32(move)})
 }
 
 func (l *live) eventEntry(i int, leaf int64) *tlog.Entry {
@@ -229,7 +239,7 @@ func (l *live) leafProof(i int64) *api.LeafProof {
 	if err != nil {
 		panic(err)
 	}
-	return &api.LeafProof{Index: i, Salt: base64.StdEncoding.EncodeToString(g.salt(i)), Entry: string(g.leaves[i].entry),
+	return &api.LeafProof{Index: i, Salt: base64.StdEncoding.EncodeToString(g.salt(i)), Entry: string(l.entry(i)),
 		Inclusion: tlog.EncodeHashes(p)}
 }
 
@@ -357,10 +367,11 @@ func (m *Manager) Log(ctx context.Context, acc Access) (*api.LogExport, error) {
 		Leaves: make([]api.LogLeaf, len(g.leaves))}
 	for i := range g.leaves {
 		salt := g.salt(int64(i))
-		c := tlog.Commit(salt, g.leaves[i].entry)
+		text := l.entry(int64(i))
+		c := tlog.Commit(salt, text)
 		lf := api.LogLeaf{Commitment: base64.StdEncoding.EncodeToString(c[:])}
 		if all || l.mayRead(s, i) {
-			lf.Salt, lf.Entry = base64.StdEncoding.EncodeToString(salt), string(g.leaves[i].entry)
+			lf.Salt, lf.Entry = base64.StdEncoding.EncodeToString(salt), string(text)
 		}
 		x.Leaves[i] = lf
 	}
