@@ -257,14 +257,20 @@ func LinearContext(ctx context.Context, sp *outcome.Space, ps []*preference.Prof
 		}
 		all = append(all, u...)
 	}
+	capped := false
 	for j, p := range ps {
 		if p.CapAtOne {
+			capped = true
 			for k := j; k < len(all); k += d {
 				all[k] = min(all[k], 1)
 			}
 		}
 	}
-	f.U, f.ref = f.final(all, refs)
+	// One piece without caps is already pruned: each step's output is
+	// mutually non-dominated (the filter keeps a point only if no earlier,
+	// larger-sum point covers it, and a later point never dominates an
+	// earlier one).
+	f.U, f.ref = f.final(all, refs, len(pieces) > 1 || capped)
 	return f, nil
 }
 
@@ -280,10 +286,10 @@ func (f *Frontier) outcomeCmp(a, b ref, bufA, bufB outcome.Outcome) int {
 	return slices.Compare(bufA, bufB)
 }
 
-// final prunes the union of the pieces' frontiers (after caps) and sorts it by
-// party 0 ascending. Two parties: sort and sweep, O(F log F); more: a
+// final prunes the union of the pieces' frontiers (after caps; for more than
+// two parties only when prune is set) and sorts it by party 0 ascending. Two parties: sort and sweep, O(F log F); more: a
 // sort-filter-skyline, O(F log F + F²·(d+1)/64) (filterSorted).
-func (f *Frontier) final(all []float64, refs []ref) ([]float64, []ref) {
+func (f *Frontier) final(all []float64, refs []ref, prune bool) ([]float64, []ref) {
 	d := f.Parties
 	n := len(refs)
 	ord := make([]int32, n)
@@ -319,6 +325,8 @@ func (f *Frontier) final(all []float64, refs []ref) ([]float64, []ref) {
 				keptR = append(keptR, refs[k])
 			}
 		}
+	} else if !prune {
+		keptU, keptR = all, refs
 	} else {
 		// Score descending: a dominator (whose sum is ≥ by monotone rounding)
 		// comes first; equal scores are ordered by vector then representative.
