@@ -19,6 +19,7 @@ func BenchmarkManyParties(b *testing.B) {
 		sc := synth.Scenario(synth.Config{Parties: n, Seed: 1})
 		b.Run(fmt.Sprintf("judge/parties=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := synth.CPUSeconds()
 			for b.Loop() {
 				s, err := Summarize(context.Background(), sc.Space, sc.Profiles(), Options{})
 				if err != nil {
@@ -28,27 +29,31 @@ func BenchmarkManyParties(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric((synth.CPUSeconds()-cpu)/float64(b.N), "cpu-s/op")
 		})
 	}
 }
 
-// BenchmarkManyPartiesAnalyze is the whole analysis (the exact frontier by
-// enumeration and everything Solve derives from it) on the same scenarios,
-// for the party counts it finishes in reasonable time. Reproduce with
+// BenchmarkManyPartiesAnalyze is what 'analyze' computes (Auto: the exact
+// frontier with every tied outcome and everything Solve derives from it, or,
+// where the frontier is too large to build, every figure that needs none) on
+// the same scenarios. Reproduce with
 // go test -run '^$' -bench ManyPartiesAnalyze -benchmem -timeout 30m ./analysis/
 func BenchmarkManyPartiesAnalyze(b *testing.B) {
-	for _, n := range []int{2, 3, 6} {
+	for _, n := range []int{2, 3, 6, 8, 10} {
 		sc := synth.Scenario(synth.Config{Parties: n, Seed: 1})
 		b.Run(fmt.Sprintf("parties=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := synth.CPUSeconds()
 			var r *Report
 			for b.Loop() {
 				var err error
-				if r, err = Analyze(context.Background(), sc.Space, sc.Profiles(), Options{}); err != nil {
+				if r, err = Auto(context.Background(), sc.Space, sc.Profiles(), Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(len(r.Pareto)), "frontier")
+			b.ReportMetric((synth.CPUSeconds()-cpu)/float64(b.N), "cpu-s/op")
 		})
 	}
 }

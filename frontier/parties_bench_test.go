@@ -16,6 +16,7 @@ func BenchmarkLinearManyParties(b *testing.B) {
 		sc := synth.Scenario(synth.Config{Parties: n, Seed: 1})
 		b.Run(fmt.Sprintf("parties=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := synth.CPUSeconds()
 			var f *Frontier
 			for b.Loop() {
 				var err error
@@ -25,6 +26,7 @@ func BenchmarkLinearManyParties(b *testing.B) {
 			}
 			b.ReportMetric(float64(f.Len()), "frontier")
 			b.ReportMetric(float64(f.MaxHeld), "held")
+			b.ReportMetric((synth.CPUSeconds()-cpu)/float64(b.N), "cpu-s/op")
 		})
 	}
 }
