@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -29,8 +30,9 @@ import (
 // signedSession plays a session on an in-process server: seat 0 is played
 // here with a conceder that signs its moves, seat 1 by a built-in
 // conceder. It returns the server's key, the owner's log, the acks of seat
-// 0's actions, and the agreement signed by the server and seat 0.
-func signedSession(t *testing.T) (ed25519.PrivateKey, *api.LogExport, []*api.Ack, *api.Agreement) {
+// 0's actions, the agreement signed by the server and seat 0, and seat 0's
+// stream read again from the start with the log's proofs (NDJSON).
+func signedSession(t *testing.T) (ed25519.PrivateKey, *api.LogExport, []*api.Ack, *api.Agreement, []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -118,7 +120,16 @@ func signedSession(t *testing.T) (ed25519.PrivateKey, *api.LogExport, []*api.Ack
 		t.Fatal(err)
 	}
 	tlog.SignAgreement(agr, "iran", signKey)
-	return key, x, acks, agr
+	resp, err := http.Get(cr.Seats["iran"] + "/stream?since=0&tree=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	stream, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, x, acks, agr, stream
 }
 
 func writeJSONFile(t *testing.T, dir, name string, v any) string {
@@ -139,7 +150,7 @@ func writeJSONFile(t *testing.T, dir, name string, v any) string {
 // with an edited log, a forged signed move, a dropped signature, a split
 // view and a foreign agreement.
 func TestRecordVerifySessionLog(t *testing.T) {
-	key, x, acks, agr := signedSession(t)
+	key, x, acks, agr, stream := signedSession(t)
 	if len(acks) < 2 {
 		t.Fatalf("%d acks", len(acks))
 	}
@@ -157,6 +168,17 @@ func TestRecordVerifySessionLog(t *testing.T) {
 		out, err := exec.Command(py, filepath.Join("..", "..", "clients", "python", "backchannel_log.py"), logf).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "intact session log") {
 			t.Fatalf("the Python verifier: %v\n%s", err, out)
+		}
+		// … and its stream Follower checks the seat's stream.
+		sf := filepath.Join(dir, "stream.ndjson")
+		if err := os.WriteFile(sf, stream, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		check := "import json, sys; sys.path.insert(0, sys.argv[1]); import backchannel_log as b\n" +
+			"f = b.Follower()\nfor line in open(sys.argv[2]):\n    line.strip() and f.check(json.loads(line))\nprint('ok', f.size)"
+		out, err = exec.Command(py, "-c", check, filepath.Join("..", "..", "clients", "python"), sf).CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "ok ") || strings.HasPrefix(string(out), "ok 0") {
+			t.Fatalf("the Python Follower on the seat's stream: %v\n%s", err, out)
 		}
 		bad := writeJSONFile(t, dir, "bad.json", rewriteNoResign(x))
 		if out, err := exec.Command(py, filepath.Join("..", "..", "clients", "python", "backchannel_log.py"), bad).CombinedOutput(); err == nil {
