@@ -8,6 +8,7 @@ import (
 
 	"github.com/backchannel/backchannel/analysis"
 	"github.com/backchannel/backchannel/api"
+	"github.com/backchannel/backchannel/mechanism"
 	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/scenario"
 	"github.com/backchannel/backchannel/strategy"
@@ -246,4 +247,27 @@ func analyse(ctx context.Context, id, variant string, sc *scenario.Scenario) (*a
 		a.Sources = append(a.Sources, api.Source{ID: s.ID, Title: s.Title, Date: s.Date, URL: s.URL})
 	}
 	return a, nil
+}
+
+// SeatAnalysis returns the analysis of the session's scenario to the
+// mediator's seat of a protocol that gives the mediator every party's
+// profile (confidential access: post-settlement, arbitration), so that a
+// person mediating sees the frontier and where a text lies. Every other
+// seat gets a forbidden error: the analysis shows every side's preferences.
+func (m *Manager) SeatAnalysis(ctx context.Context, acc Access) (*api.Analysis, error) {
+	l, err := m.get(ctx, acc.Session)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	s, err := l.seatFor(acc)
+	confidential, spec := l.confidential, l.spec
+	l.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if s.index != mechanism.MediatorRole || !confidential {
+		return nil, &Error{Code: CodeForbidden, Message: "the analysis shows every party's preferences: only a mediator with confidential access (post-settlement, arbitration) reads it through its seat"}
+	}
+	return m.Analysis(ctx, spec.Scenario, spec.Variant)
 }
