@@ -31,6 +31,7 @@ func (s *Server) web() {
 	s.route("/api/seats/{token}/profile", map[string]http.HandlerFunc{"GET": s.profile})
 	s.route("/api/seats/{token}/evaluate", map[string]http.HandlerFunc{"POST": s.evaluate})
 	s.route("/api/seats/{token}/packages", map[string]http.HandlerFunc{"GET": s.packages})
+	s.route("/api/seats/{token}/analysis", map[string]http.HandlerFunc{"GET": s.seatAnalysis})
 	s.route("/api/seats/{token}/messages", map[string]http.HandlerFunc{"POST": s.message})
 	assets := http.FileServerFS(web.Assets())
 	s.mux.Handle("GET /{$}", assets)
@@ -154,4 +155,17 @@ func (s *Server) strategies(w http.ResponseWriter, r *http.Request) {
 		out = append(out, si)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"strategies": out})
+}
+
+func (s *Server) seatAnalysis(w http.ResponseWriter, r *http.Request) {
+	acc, ok := s.access(w, r)
+	if !ok {
+		return
+	}
+	a, err := s.m.SeatAnalysis(r.Context(), acc)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
 }

@@ -282,3 +282,28 @@ func TestRoomReconnects(t *testing.T) {
 	}
 	_ = ts
 }
+
+// TestConfidentialMediator: a person arbitrates (the protocol gives the
+// mediator every party's profile): the room plots the frontier and where
+// the texts lie; no party's seat, no mediator without confidential access
+// and no owner reads the analysis through a seat route.
+func TestConfidentialMediator(t *testing.T) {
+	ts := startServer(t)
+	c := newSession(t, ts, api.NewSession{Scenario: "builtin:iran-us", Protocol: "sao+post-settlement", Deadline: api.Deadline{Rounds: 20},
+		Seats: map[string]string{"iran": "person", "usa": "conceder", "mediator": "person"}})
+	do(t, "GET", c.Seats["iran"]+"/analysis", nil, http.StatusForbidden, nil)
+	do(t, "GET", ts.URL+"/api/seats/"+tokenOf(c.Owner)+"/analysis", nil, http.StatusForbidden, nil)
+	var a api.Analysis
+	do(t, "GET", c.Seats["mediator"]+"/analysis", nil, http.StatusOK, &a)
+	if a.ZoneOfAgreement <= 0 {
+		t.Fatalf("the confidential mediator's analysis: %+v", a)
+	}
+	st := twoPeople(t, ts, "single-text")
+	do(t, "GET", st.Seats["mediator"]+"/analysis", nil, http.StatusForbidden, nil)
+
+	b := newBrowser(t, 1280, 1000)
+	b.run(t, chromedp.Navigate(ts.URL+"/#/seat/"+tokenOf(c.Seats["mediator"])),
+		chromedp.WaitVisible(`//h3[starts-with(normalize-space(), "Where the texts lie")]/following-sibling::div[contains(@class,"chart")]//canvas`))
+	checkLabels(t, b, "confidential mediator's room")
+	b.screenshot(t, "mediator-confidential")
+}

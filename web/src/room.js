@@ -5,7 +5,7 @@
 // link cannot read them, and the room never calls the scenario routes.
 import { h, replace, fmt, field, uid } from "./dom.js";
 import { get, post, seatPath, APIError } from "./api.js";
-import { historyChart } from "./chart.js";
+import { historyChart, frontierChart } from "./chart.js";
 
 const kindLabels = {
   offer: "Send offer", accept: "Accept", reject: "Reject", end: "Walk away (end the talks)",
@@ -45,6 +45,10 @@ export async function room(main, token) {
   const me = st.snap.seat;
   const isParty = me.index >= 0;
   if (isParty) st.profile = await get(base + "/profile");
+  // a mediator with confidential access (post-settlement, arbitration) is
+  // given every party's profile, and may read the analysis
+  const confidential = !isParty && st.snap.scenario.parties && Object.keys(st.snap.scenario.parties).length > 0;
+  if (confidential) st.analysis = await get(base + "/analysis").catch(() => null);
   const scen = st.snap.scenario;
   const issues = (scen.issues || []).map((is) => ({
     name: is.id, title: is.name || is.id,
@@ -94,7 +98,10 @@ export async function room(main, token) {
   const historyEl = h("section", { class: "card" }, h("h2", { id: "hist-h" }, "The talks so far"));
   const chartEl = h("div", { class: "chart", role: "img", "aria-label": "Chart: your utility of each offer over the steps of the talks" });
   const transcriptEl = h("div", { class: "scroll" });
+  const frontierEl = h("div", { class: "chart", role: "img", "aria-label": "Chart: the texts and offers of the talks in the parties' utility space, with the Pareto frontier, Nash and Kalai–Smorodinsky" });
+  const whereEl = h("p", { "aria-live": "polite" });
   if (isParty) historyEl.append(chartEl);
+  if (st.analysis) historyEl.append(h("h3", {}, "Where the texts lie (confidential: you see every party's profile)"), whereEl, frontierEl);
   historyEl.append(transcriptEl);
   const actionMsg = h("p", { class: "msg", role: "alert", "aria-live": "assertive" });
 
@@ -331,6 +338,14 @@ export async function room(main, token) {
       h("caption", {}, rows.length ? `${rows.length} events shown to you` : "Nothing has happened yet."),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Round"), h("th", { scope: "col" }, "Who"), h("th", { scope: "col" }, "What"), h("th", { scope: "col" }, "Package or words"), isParty ? h("th", { scope: "col" }, "Utility to you") : null)),
       h("tbody", {}, rows.reverse())));
+    if (st.analysis && st.analysis.parties.length >= 2) {
+      const an = st.analysis;
+      const util = (p, o) => p.issues.reduce((u, is) => u + ((is.options.find((x) => x.name === o[is.name]) || {}).contribution || 0), 0);
+      const path = st.events.filter((e) => e.outcome).map((e) => [util(an.profiles[0], e.outcome), util(an.profiles[1], e.outcome)]);
+      const cur = st.turn && (st.turn.request.offer || st.turn.request.other);
+      whereEl.textContent = cur ? `The text on the table gives ${an.parties.map((p, i) => `${p} ${fmt(util(an.profiles[i], cur))}`).join(", ")}; Nash gives ${an.nash ? an.nash.utility.map(fmt).join(", ") : "–"}.` : "";
+      if (path.length !== st.plotted) { st.plotted = path.length; frontierChart(frontierEl, { ...an, path }); }
+    }
     if (isParty) {
       const theirLabel = st.snap.mediator ? "texts and offers you received" : "their offers";
       historyChart(chartEl, { mine, theirs, reservation: st.profile.reservation, theirLabel });
