@@ -409,6 +409,24 @@ func TestClientStopsOnRewrittenLog(t *testing.T) {
 	if _, err := link(t, s, cr.Owner).Status(ctx); err != nil {
 		t.Fatalf("the rewritten session does not load: %v", err)
 	}
+	// The other seat, which connects only now, is shown the rewritten
+	// history, which verifies on its own; the checkpoint the first seat
+	// kept names the split view.
+	kept := la.LogCheckpoint()
+	if kept == "" {
+		t.Fatal("the first seat kept no checkpoint")
+	}
+	x, err := link(t, s, cr.Seats[b]).Log(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := tlog.VerifyExport(x, "")
+	if err != nil {
+		t.Fatalf("the rewritten log does not verify on its own: %v", err)
+	}
+	if err := o.CheckCheckpoint(kept); err == nil || !strings.Contains(err.Error(), "split view") {
+		t.Fatalf("the first seat's checkpoint against the second seat's log: %v, want a split view", err)
+	}
 }
 
 // TestSignedMoves: a seat whose client signs its moves has every move of

@@ -183,6 +183,17 @@ func (c *logCheck) audit(ctx context.Context, l *Link, receipts []*api.Receipt) 
 	return nil
 }
 
+// LogCheckpoint returns the newest session log checkpoint Follow verified
+// on this link (a signed note; "" before any): evidence to keep, and to
+// compare with what others were shown (tlog.Opened.CheckCheckpoint).
+func (l *Link) LogCheckpoint() string {
+	if l.chk == nil || l.chk.f == nil {
+		return ""
+	}
+	_, s := l.chk.f.Checkpoint()
+	return s
+}
+
 // Log returns the session log as the link may read it (GET {link}/log):
 // every leaf's commitment, opened where the link may read it.
 func (l *Link) Log(ctx context.Context) (*api.LogExport, error) {

@@ -59,6 +59,7 @@ func init() {
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "key", Usage: "require a seal (or a log signed) by the public key in `FILE` (hex)"},
 					&cli.StringSliceFlag{Name: "receipt", Usage: "a receipt `FILE` (an action's Ack, or its receipt) to check against a session log; repeatable"},
+					&cli.StringSliceFlag{Name: "checkpoint", Usage: "a signed checkpoint `FILE` a party kept (client.Link.LogCheckpoint) to check against a session log; repeatable"},
 					&cli.StringFlag{Name: "agreement", Usage: "an agreement document `FILE` to check against a session log"},
 					&cli.BoolFlag{Name: "json", Usage: "print what was checked as JSON (session logs)"},
 				},
@@ -82,10 +83,10 @@ func init() {
 						return err
 					}
 					if isSessionLog(data) {
-						return verifySessionLog(os.Stdout, cmd.Args().First(), data, want, cmd.StringSlice("receipt"), cmd.String("agreement"), cmd.Bool("json"))
+						return verifySessionLog(os.Stdout, cmd.Args().First(), data, want, cmd.StringSlice("receipt"), cmd.StringSlice("checkpoint"), cmd.String("agreement"), cmd.Bool("json"))
 					}
-					if len(cmd.StringSlice("receipt")) > 0 || cmd.String("agreement") != "" {
-						return usagef("--receipt and --agreement are checked against a session log, not a trace")
+					if len(cmd.StringSlice("receipt")) > 0 || len(cmd.StringSlice("checkpoint")) > 0 || cmd.String("agreement") != "" {
+						return usagef("--receipt, --checkpoint and --agreement are checked against a session log, not a trace")
 					}
 					s, err := record.Verify(bytes.NewReader(data), want)
 					if err != nil {

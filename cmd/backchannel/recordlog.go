@@ -57,9 +57,9 @@ type receiptReport struct {
 // verifySessionLog checks the log in data (from path), then each receipt
 // file against it and every two receipts against each other. want, if not
 // nil, is the public key the log must be signed by.
-func verifySessionLog(w io.Writer, path string, data []byte, want ed25519.PublicKey, receipts []string, agreement string, asJSON bool) error {
+func verifySessionLog(w io.Writer, path string, data []byte, want ed25519.PublicKey, receipts, checkpoints []string, agreement string, asJSON bool) error {
 	rep := &logReport{File: path}
-	err := checkSessionLog(rep, data, want, receipts, agreement)
+	err := checkSessionLog(rep, data, want, receipts, checkpoints, agreement)
 	if err != nil {
 		rep.Error = err.Error()
 		var a *tlog.Alarm
@@ -88,7 +88,7 @@ func verifySessionLog(w io.Writer, path string, data []byte, want ed25519.Public
 	return nil
 }
 
-func checkSessionLog(rep *logReport, data []byte, want ed25519.PublicKey, receipts []string, agreement string) error {
+func checkSessionLog(rep *logReport, data []byte, want ed25519.PublicKey, receipts, checkpoints []string, agreement string) error {
 	x, err := tlog.ReadExport(data)
 	if err != nil {
 		return err
@@ -117,7 +117,7 @@ func checkSessionLog(rep *logReport, data []byte, want ed25519.PublicKey, receip
 			rep.Events++
 		}
 	}
-	var cps []string
+	var cps, names []string // checkpoints that passed, and their files
 	var firstErr error
 	for _, f := range receipts {
 		rr := receiptReport{File: f}
@@ -130,7 +130,7 @@ func checkSessionLog(rep *logReport, data []byte, want ed25519.PublicKey, receip
 				if c, perr := tlog.ParseCheckpoint(checkpointText(r.Checkpoint)); perr == nil {
 					rr.Size = c.Size
 				}
-				cps = append(cps, r.Checkpoint)
+				cps, names = append(cps, r.Checkpoint), append(names, f)
 			}
 		}
 		if err != nil {
@@ -142,10 +142,25 @@ func checkSessionLog(rep *logReport, data []byte, want ed25519.PublicKey, receip
 		rr.OK = err == nil
 		rep.Receipts = append(rep.Receipts, rr)
 	}
+	for _, f := range checkpoints {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			err = o.CheckCheckpoint(string(b))
+		}
+		if err != nil {
+			rep.SplitViews = append(rep.SplitViews, fmt.Sprintf("%s: %v", f, err))
+			if firstErr == nil {
+				firstErr = fmt.Errorf("checkpoint %s: %w", f, err)
+			}
+			continue
+		}
+		cps = append(cps, string(b))
+		names = append(names, f)
+	}
 	for i := range cps {
 		for j := i + 1; j < len(cps); j++ {
 			if err := tlog.CompareCheckpoints(cps[i], cps[j], x.Key); err != nil {
-				rep.SplitViews = append(rep.SplitViews, fmt.Sprintf("%s and %s: %v", receipts[i], receipts[j], err))
+				rep.SplitViews = append(rep.SplitViews, fmt.Sprintf("%s and %s: %v", names[i], names[j], err))
 				if firstErr == nil {
 					firstErr = err
 				}

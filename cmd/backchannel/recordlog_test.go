@@ -285,6 +285,21 @@ func TestRecordVerifySessionLog(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "split view") {
 		t.Fatalf("two receipts of a split view: code %d: %s", code, errOut)
 	}
+	// A checkpoint a party kept, of the forked tree.
+	kept := filepath.Join(dir, "kept.txt")
+	if err := os.WriteFile(kept, []byte(rc.Checkpoint), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code = runCLI(t, "", "record", "verify", logf, "--checkpoint", kept); code != 1 || !strings.Contains(errOut, "split view") {
+		t.Fatalf("a kept checkpoint of a split view: code %d: %s", code, errOut)
+	}
+	good := filepath.Join(dir, "good.txt")
+	if err := os.WriteFile(good, []byte(acks[0].Receipt.Checkpoint), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runCLI(t, "", "record", "verify", logf, "--checkpoint", good, "--receipt", r2); code != 0 {
+		t.Fatalf("a kept checkpoint of the log: code %d: %s%s", code, out, errOut)
+	}
 	// An agreement whose checkpoint is not the log's.
 	bad := *agr
 	bad.Statement = strings.Replace(agr.Statement, "checkpoint ", "checkpoint 1", 1)

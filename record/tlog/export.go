@@ -115,6 +115,27 @@ func (o *Opened) Root(n int64) (Hash, error) { return o.tree.Root(n) }
 // Consistency returns the consistency proof from n leaves to the whole log.
 func (o *Opened) Consistency(n int64) ([]Hash, error) { return o.tree.Consistency(n, o.tree.Size()) }
 
+// CheckCheckpoint checks a signed checkpoint of the log (one a party kept,
+// say) against the verified log: signed by its key for its origin, and a
+// prefix of it. Another root at its size is a split view: the server
+// signed two different histories.
+func (o *Opened) CheckCheckpoint(signed string) error {
+	c, err := OpenCheckpoint(signed, o.Key)
+	if err != nil {
+		return &Alarm{Kind: AlarmSignature, Detail: err.Error()}
+	}
+	if SessionOf(c.Origin) != o.Session {
+		return &Alarm{Kind: AlarmSignature, Detail: fmt.Sprintf("a checkpoint of log %q, not session %s", c.Origin, o.Session)}
+	}
+	if c.Size > o.Checkpoint.Size {
+		return &Alarm{Kind: AlarmFork, Detail: fmt.Sprintf("split view: a checkpoint of %d leaves, the log has only %d", c.Size, o.Checkpoint.Size)}
+	}
+	if root, _ := o.tree.Root(c.Size); root != c.Root {
+		return &Alarm{Kind: AlarmFork, Detail: fmt.Sprintf("split view: the checkpoint of %d leaves has another root than the log's first %d leaves", c.Size, c.Size)}
+	}
+	return nil
+}
+
 // CheckReceipt checks a receipt against the verified log: it is signed by
 // the log's key for its origin, its inclusion proof holds, and its
 // checkpoint is a prefix of the log (the same root at its size). A receipt
