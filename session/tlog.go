@@ -45,6 +45,8 @@ type sessionLog struct {
 	signedAt  int64
 	proofs    map[int64][]byte // encoded leaf proofs in the tree of proofsAt leaves
 	proofsAt  int64
+	keys      map[int]string // each signing seat's key (by party index), from moves[:keysAt]
+	keysAt    int
 }
 
 // logLeaf is one leaf: the event or move it commits to. Its entry text is
@@ -170,13 +172,18 @@ func (l *live) moveEntry(i int, leaf int64) *tlog.Entry {
 // seat s, if it signs, and returns it in the stored form "KEY SIG". A seat
 // that has signed a move must sign every move, with the same key.
 func (l *live) checkSignature(s *seat, a *api.Action, ans mechanism.Answer) (string, error) {
-	var key string
-	for i := range l.moves {
-		if m := &l.moves[i]; m.Party == s.index && m.Sig != "" {
-			key, _, _ = strings.Cut(m.Sig, " ")
-			break
+	g := l.tl
+	for ; g.keysAt < len(l.moves); g.keysAt++ {
+		if m := &l.moves[g.keysAt]; m.Sig != "" {
+			if g.keys == nil {
+				g.keys = map[int]string{}
+			}
+			if _, ok := g.keys[m.Party]; !ok {
+				g.keys[m.Party], _, _ = strings.Cut(m.Sig, " ")
+			}
 		}
 	}
+	key := g.keys[s.index]
 	if a.Signature == nil {
 		if key != "" {
 			return "", rejected("signature", "this seat signs its moves (key %s): sign this one too", key)
