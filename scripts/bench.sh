@@ -31,6 +31,9 @@ run sao-iranus  ./strategy       'SAO'                -cpu 1 -benchtime 20x
 run strategies  ./strategy       'Propose|Respond'    -cpu 1
 run singletext  ./mechanism      'SingleText'         -cpu 1
 run analyze     ./analysis       'AnalyzeIranUS'      -cpu 1
+run parties     ./analysis       'ManyParties'        -timeout 60m
+run parties-frontier ./frontier  'LinearManyParties'  -timeout 60m
+run parties-index ./strategy     'IndexManyParties'
 run frontier    ./frontier       'Analyze|Skyline|OffersAtLeast' -cpu 1
 run parse       ./scenario       'ParseDefault'       -cpu 1
 run parallel    ./sim            'Parallel'           -cpu 1,2
