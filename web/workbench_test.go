@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/backchannel/backchannel/analysis"
 	"github.com/backchannel/backchannel/api"
@@ -306,4 +307,43 @@ func TestConfidentialMediator(t *testing.T) {
 		chromedp.WaitVisible(`//h3[starts-with(normalize-space(), "Where the texts lie")]/following-sibling::div[contains(@class,"chart")]//canvas`))
 	checkLabels(t, b, "confidential mediator's room")
 	b.screenshot(t, "mediator-confidential")
+}
+
+// tabTo presses Tab until the element sel has the focus.
+func tabTo(t *testing.T, b *browser, sel string) {
+	t.Helper()
+	for range 200 {
+		if eval[bool](t, b, `!!document.activeElement && document.activeElement.matches(`+jsString(sel)+`)`) {
+			return
+		}
+		b.run(t, chromedp.KeyEvent(kb.Tab))
+	}
+	t.Fatalf("Tab never reaches %s", sel)
+}
+
+// TestKeyboardOnly: a person makes an offer with the keyboard alone — Tab
+// to the package search, Enter, Tab to a package, Enter, Tab to "Send
+// offer", Enter — and the room counts down the time left for the move
+// and for the talks.
+func TestKeyboardOnly(t *testing.T) {
+	ts := startServer(t)
+	c := newSession(t, ts, api.NewSession{Scenario: "builtin:iran-us", Protocol: "sao",
+		Deadline: api.Deadline{Rounds: 20, Time: "30m", MoveTime: "5m"}, Seats: map[string]string{"iran": "person", "usa": "boulware"}})
+	b := newBrowser(t, 1280, 1000)
+	b.run(t, chromedp.Navigate(ts.URL+"/#/seat/"+tokenOf(c.Seats["iran"])), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
+	_, step := waitState(t, b, "none", "turn")
+	clock := eval[string](t, b, `document.querySelector(".clock").textContent`)
+	if !strings.Contains(clock, "left for this move") || !strings.Contains(clock, "left in the talks") {
+		t.Errorf("the clock reads %q", clock)
+	}
+	tabTo(t, b, `button[data-action=find]`)
+	b.run(t, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`table.packages tbody tr`)))
+	tabTo(t, b, `table.packages tbody tr:first-child button`)
+	b.run(t, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`.breaches li.good`)))
+	tabTo(t, b, `button[data-action=offer]`)
+	b.run(t, chromedp.KeyEvent(kb.Enter))
+	waitState(t, b, step, "turn", "wait", "end")
+	if n := eval[int](t, b, `[...document.querySelectorAll(".transcript tbody tr")].filter(r => r.textContent.includes("iran")).length`); n == 0 {
+		t.Error("the offer made by keyboard is not in the transcript")
+	}
 }
