@@ -180,6 +180,16 @@ func TestPhoneWidth(t *testing.T) {
 	if w := eval[int](t, b, `document.documentElement.scrollWidth`); w > 375 {
 		t.Errorf("the room is %d px wide at a 375 px screen", w)
 	}
+	// walking away takes a second press: one slip of the finger ends nothing
+	b.run(t, chromedp.Click(chromedp.CSS(`section.request button[data-action=end]`)),
+		chromedp.WaitVisible(`//button[normalize-space()="Press again to walk away for good"]`))
+	var sn api.Snapshot
+	do(t, "GET", c.Seats["iran"], nil, http.StatusOK, &sn)
+	if sn.Status != "running" {
+		t.Fatalf("one press ended the talks: %s", sn.Status)
+	}
+	b.run(t, chromedp.Click(chromedp.CSS(`section.request button[data-action=end]`)))
+	waitState(t, b, "none", "end")
 }
 
 // TestPersonFacesPythonAgent: a person plays Iran in the browser against

@@ -313,7 +313,17 @@ export async function room(main, token) {
       for (const k of r.allowed || []) {
         if (k === "offer") continue; // the compose form sends offers
         const label = (isParty ? kindLabels : mediatorLabels)[k] || k;
-        btns.append(h("button", { type: "button", "data-action": k, class: k === "accept" ? "primary" : k === "end" ? "danger" : "", onclick: () => act(k) }, label));
+        const b = h("button", { type: "button", "data-action": k, class: k === "accept" ? "primary" : k === "end" ? "danger" : "", onclick: () => {
+          // walking away cannot be undone: a party confirms it with a second press
+          if (k === "end" && isParty && !b.dataset.armed) {
+            b.dataset.armed = "1";
+            b.textContent = "Press again to walk away for good";
+            setTimeout(() => { delete b.dataset.armed; b.textContent = label; }, 6000);
+            return;
+          }
+          act(k);
+        } }, label);
+        btns.append(b);
       }
       kids.push(btns);
     }
