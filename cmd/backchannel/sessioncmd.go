@@ -75,12 +75,14 @@ func init() {
 		Description: "Plays the seat of --seat (a link from 'session new') with a built-in strategy, over the\n" +
 			"same API any remote agent uses, until the session ends. If the server goes away, it\n" +
 			"reconnects and resumes when it is back. The strategy is seeded from the session's seed\n" +
-			"and the seat, as in 'backchannel run'.\n\n" +
+			"and the seat, as in 'backchannel run'. With --sign-key, every move is signed with the\n" +
+			"agent's own key (docs/commitments.md, Signed moves).\n\n" +
 			"Example:\n  backchannel agent --seat http://127.0.0.1:8080/api/seats/TOKEN --strategy boulware",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "seat", Usage: "the seat's `LINK`", Required: true},
 			&cli.StringFlag{Name: "strategy", Value: "boulware", Usage: "`NAME` or NAME:KEY=VALUE (see 'backchannel strategies')"},
 			&cli.DurationFlag{Name: "think", Usage: "wait this long before each move, as a person would (0: answer at once)"},
+			&cli.StringFlag{Name: "sign-key", Usage: "sign every move with the Ed25519 key in `FILE` (from 'backchannel record keygen'): the session log then holds the agent's signature, which the server cannot forge"},
 			&cli.BoolFlag{Name: "json", Usage: "print how the session ended as JSON"},
 		},
 		Action: agentAction,
@@ -313,6 +315,13 @@ func agentAction(ctx context.Context, cmd *cli.Command) error {
 	spec := cmd.String("strategy")
 	if _, err := strategy.ParseSpec(spec); err != nil {
 		return usagef("--strategy: %v", err)
+	}
+	if f := cmd.String("sign-key"); f != "" {
+		k, err := readPrivateKey(f)
+		if err != nil {
+			return usagef("--sign-key: %v", err)
+		}
+		l.SignKey = k
 	}
 	think := cmd.Duration("think")
 	end, err := client.Play(ctx, l, func(*client.Seat) (mechanism.Party, error) {
