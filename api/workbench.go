@@ -165,3 +165,13 @@ type StrategyInfo struct {
 	Summary string   `json:"summary"`
 	Params  []string `json:"params,omitempty"` // "KEY=DEFAULT: what it does"
 }
+
+// Suggestion answers GET {seat link}/suggestion for a mediator with
+// confidential access: what the protocol's built-in mediator would answer
+// the pending request, from a fresh start (it does not remember texts the
+// parties refused before). Kind is "offer" (Outcome is the text) or "end".
+type Suggestion struct {
+	Kind    string            `json:"kind"`
+	Outcome map[string]string `json:"outcome,omitempty"`
+	By      string            `json:"by"` // the built-in mediator asked
+}

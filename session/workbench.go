@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/backchannel/backchannel/analysis"
@@ -270,4 +271,66 @@ func (m *Manager) SeatAnalysis(ctx context.Context, acc Access) (*api.Analysis, 
 		return nil, &Error{Code: CodeForbidden, Message: "the analysis shows every party's preferences: only a mediator with confidential access (post-settlement, arbitration) reads it through its seat"}
 	}
 	return m.Analysis(ctx, spec.Scenario, spec.Variant)
+}
+
+// Suggest asks the protocol's built-in mediator, freshly started and given
+// every party's profile, what it would answer the request pending for the
+// mediator's seat acc opens: a text, or the end. Only a mediator with
+// confidential access may ask (forbidden otherwise), and only on its turn
+// (not-your-turn conflict otherwise). The built-in starts afresh, so it
+// does not remember texts the parties refused before.
+func (m *Manager) Suggest(ctx context.Context, acc Access) (*api.Suggestion, error) {
+	l, err := m.get(ctx, acc.Session)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	s, err := l.seatFor(acc)
+	if err == nil && (s.index != mechanism.MediatorRole || !l.confidential) {
+		err = &Error{Code: CodeForbidden, Message: "only a mediator with confidential access (post-settlement, arbitration) may ask the built-in mediator for a suggestion"}
+	}
+	var req mechanism.Request
+	var clock mechanism.Clock
+	var setup *mechanism.Setup
+	if err == nil {
+		if l.mech.Done() {
+			err = conflict(CodeEnded, l.mech.Clock().Step, "the session has ended")
+		} else if r := l.mech.Next(); r.Party != mechanism.MediatorRole {
+			err = conflict(CodeNotYourTurn, l.mech.Clock().Step, "it is not the mediator's turn: a suggestion answers the mediator's pending request")
+		} else {
+			req, clock, setup = *r, *l.mech.Clock(), l.setup(mechanism.MediatorRole)
+			req.Offer, req.Other = req.Offer.Clone(), req.Other.Clone()
+			req.Answers = slices.Clone(req.Answers)
+		}
+	}
+	proto, sp := l.proto, l.sc.Space
+	l.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	med, _ := proto.NewMediator()
+	if med == nil {
+		return nil, &Error{Code: CodeForbidden, Message: "protocol " + proto.Name + " has no built-in mediator"}
+	}
+	a, fault := suggest(med, setup, &clock, &req)
+	if fault != "" {
+		return nil, &Error{Code: CodeRejected, Message: "the built-in mediator could not suggest: " + fault}
+	}
+	out := &api.Suggestion{Kind: a.Kind.String(), By: proto.Name}
+	if a.Kind == mechanism.Offer && a.Outcome != nil {
+		out.Outcome = sp.Map(a.Outcome)
+	}
+	return out, nil
+}
+
+func suggest(med mechanism.Party, setup *mechanism.Setup, c *mechanism.Clock, r *mechanism.Request) (a mechanism.Answer, fault string) {
+	defer func() {
+		if p := recover(); p != nil {
+			fault = fmt.Sprint("panic: ", p)
+		}
+	}()
+	if err := med.Init(setup); err != nil {
+		return a, err.Error()
+	}
+	return med.Act(c, r), ""
 }
