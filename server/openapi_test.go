@@ -30,7 +30,7 @@ var apiTypes = []any{
 	api.Status{}, api.Waiting{}, api.SeatStatus{}, api.Verdict{}, api.PartyVerdict{}, api.Point{},
 	api.ScenarioInfo{}, api.IssueInfo{}, api.PartyInfo{},
 	api.Profile{}, api.ProfileIssue{}, api.ProfileOption{}, api.Evaluate{}, api.Evaluation{}, api.Option{},
-	api.Packages{}, api.Package{}, api.Analysis{}, api.Rule{}, api.Source{}, api.Message{}, api.MessageAck{}, api.ProtocolInfo{}, api.StrategyInfo{},
+	api.Packages{}, api.Package{}, api.Analysis{}, api.Rule{}, api.Source{}, api.Message{}, api.MessageAck{}, api.ProtocolInfo{}, api.StrategyInfo{}, api.Suggestion{},
 	// the session log (docs/commitments.md)
 	api.LogHead{}, api.LeafProof{}, api.Receipt{}, api.LogExport{}, api.LogLeaf{}, api.MoveSignature{},
 	api.Agreement{}, api.AgreementSignature{},

@@ -32,6 +32,7 @@ func (s *Server) web() {
 	s.route("/api/seats/{token}/evaluate", map[string]http.HandlerFunc{"POST": s.evaluate})
 	s.route("/api/seats/{token}/packages", map[string]http.HandlerFunc{"GET": s.packages})
 	s.route("/api/seats/{token}/analysis", map[string]http.HandlerFunc{"GET": s.seatAnalysis})
+	s.route("/api/seats/{token}/suggestion", map[string]http.HandlerFunc{"GET": s.suggestion})
 	s.route("/api/seats/{token}/messages", map[string]http.HandlerFunc{"POST": s.message})
 	assets := http.FileServerFS(web.Assets())
 	s.mux.Handle("GET /{$}", assets)
@@ -168,4 +169,17 @@ func (s *Server) seatAnalysis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) suggestion(w http.ResponseWriter, r *http.Request) {
+	acc, ok := s.access(w, r)
+	if !ok {
+		return
+	}
+	sg, err := s.m.Suggest(r.Context(), acc)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sg)
 }

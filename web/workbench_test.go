@@ -311,6 +311,9 @@ func TestConfidentialMediator(t *testing.T) {
 	}
 	st := twoPeople(t, ts, "single-text")
 	do(t, "GET", st.Seats["mediator"]+"/analysis", nil, http.StatusForbidden, nil)
+	do(t, "GET", st.Seats["mediator"]+"/suggestion", nil, http.StatusForbidden, nil)
+	do(t, "GET", c.Seats["iran"]+"/suggestion", nil, http.StatusForbidden, nil)
+	do(t, "GET", c.Seats["mediator"]+"/suggestion", nil, http.StatusConflict, nil) // the parties talk first
 
 	b := newBrowser(t, 1280, 1000)
 	b.run(t, chromedp.Navigate(ts.URL+"/#/seat/"+tokenOf(c.Seats["mediator"])),
@@ -356,4 +359,38 @@ func TestKeyboardOnly(t *testing.T) {
 	if n := eval[int](t, b, `[...document.querySelectorAll(".transcript tbody tr")].filter(r => r.textContent.includes("iran")).length`); n == 0 {
 		t.Error("the offer made by keyboard is not in the transcript")
 	}
+}
+
+// TestArbitratorSuggests: a person arbitrates; "Suggest a text" fills the
+// compose form with what the built-in arbitrator would award (the Nash
+// package), and the award sent ends the session.
+func TestArbitratorSuggests(t *testing.T) {
+	ts := startServer(t)
+	c := newSession(t, ts, api.NewSession{Scenario: "builtin:iran-us", Protocol: "arbitration", Deadline: api.Deadline{Rounds: 10},
+		Seats: map[string]string{"iran": "boulware", "usa": "boulware", "mediator": "person"}})
+	var sg api.Suggestion
+	do(t, "GET", c.Seats["mediator"]+"/suggestion", nil, http.StatusOK, &sg)
+	want := nash(t)
+	if sg.Kind != "offer" || len(sg.Outcome) != len(want) {
+		t.Fatalf("suggestion %+v", sg)
+	}
+	for k, v := range want {
+		if sg.Outcome[k] != v {
+			t.Fatalf("the arbitrator suggests %v, the Nash package is %v", sg.Outcome, want)
+		}
+	}
+	b := newBrowser(t, 1280, 1000)
+	b.run(t, chromedp.Navigate(ts.URL+"/#/seat/"+tokenOf(c.Seats["mediator"])), chromedp.WaitVisible(chromedp.CSS(`section.request`)))
+	step := "none"
+	_, step = waitState(t, b, step, "turn")
+	b.run(t, chromedp.Click(chromedp.CSS(`button[data-action=suggest]`)),
+		chromedp.WaitVisible(`//span[contains(., "suggests the text now in the compose form")]`))
+	for k, v := range want {
+		if got := eval[string](t, b, `document.querySelector('select[name="`+k+`"]').value`); got != v {
+			t.Fatalf("the compose form holds %s=%s, the suggestion %s", k, got, v)
+		}
+	}
+	b.screenshot(t, "arbitrator-suggests")
+	b.run(t, chromedp.Click(chromedp.CSS(`button[data-action=offer]`)))
+	waitState(t, b, step, "end", "turn", "wait")
 }

@@ -310,6 +310,16 @@ export async function room(main, token) {
       }
       if (r.answers && r.answers.length) kids.push(h("p", { class: "answers" }, `The parties' answers to your last text: ${r.answers.map((a, i) => `${st.snap.parties[i] || "party " + (i + 1)}: ${a}`).join(", ")}`));
       const btns = h("div", { class: "buttons" });
+      if (confidential) {
+        const hint = h("span", { class: "muted", "aria-live": "polite" });
+        btns.append(h("button", { type: "button", "data-action": "suggest", onclick: async () => {
+          try {
+            const sg = await get(base + "/suggestion");
+            if (sg.kind === "offer" && sg.outcome) { setDraft(sg.outcome); hint.textContent = `The built-in mediator (${sg.by}) suggests the text now in the compose form.`; }
+            else hint.textContent = `The built-in mediator (${sg.by}) would end the talks here.`;
+          } catch (e) { hint.textContent = e.message; }
+        } }, "Suggest a text"), hint);
+      }
       for (const k of r.allowed || []) {
         if (k === "offer") continue; // the compose form sends offers
         const label = (isParty ? kindLabels : mediatorLabels)[k] || k;
