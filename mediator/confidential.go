@@ -205,8 +205,9 @@ func (m *Improver) taboo(idx int64) bool {
 // could accept — feasible, free of red lines, each party reaching its
 // reservation value within preference.Tolerance — maximising Π(uᵢ − rvᵢ),
 // ties to the larger utility sum, then frontier order). With no such
-// outcome it makes no award. Init costs one analysis of the space,
-// O(N·(n·I + R)) for N outcomes.
+// outcome it makes no award. Init finds it without the Pareto frontier
+// (analysis.Summarize, the same point bit for bit): two passes over the N
+// outcomes, O(N·(n + I + R)), whatever the number of parties.
 type Arbitrator struct {
 	award outcome.Outcome // nil: no outcome is acceptable to all
 }
@@ -220,7 +221,13 @@ func (m *Arbitrator) Init(s *mechanism.Setup) error {
 	if err := confidential("arbitrator", s); err != nil {
 		return err
 	}
-	r, err := analysis.Analyze(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable})
+	r, err := analysis.Summarize(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable})
+	if errors.Is(err, analysis.ErrTooManyTies) {
+		var full *analysis.Report
+		if full, err = analysis.Analyze(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable}); err == nil {
+			r = &analysis.Summary{Nash: full.Nash}
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("the arbitrator analyses the outcomes: %w", err)
 	}

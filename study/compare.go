@@ -286,10 +286,13 @@ func (r Reference) MarshalJSON() ([]byte, error) {
 	}{r.Reservation, r.Frontier, r.Nash, finite(r.MaxWelfare)})
 }
 
-// analyse runs analysis.Analyze on the problem and returns the report and
-// its Reference.
+// analyse runs analysis.Auto on the problem (once per problem, whatever the
+// protocols and seeds) and returns the report and its Reference. Where the
+// frontier of many parties is too large to build, Auto leaves it out (the
+// distances to it are then missing from the rows) and keeps Nash and the
+// welfare maximum exact.
 func analyse(ctx context.Context, sp *outcome.Space, ps []*preference.Profile) (*analysis.Report, *Reference, error) {
-	rep, err := analysis.Analyze(ctx, sp, ps, analysis.Options{})
+	rep, err := analysis.Auto(ctx, sp, ps, analysis.Options{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("compare needs the Pareto frontier: %w", err)
 	}
