@@ -6,8 +6,9 @@ docs/server.md describes and /api/openapi.json specifies:
 * :class:`Client` creates sessions and uploads scenarios;
 * :class:`Seat` opens one seat by its capability link: its snapshot, its
   NDJSON stream (followed across reconnects from the last ``seq`` with
-  ``?since=``), and its actions (retried safely: a repeat for the same step
-  is idempotent on the server; ``409 stale_step`` means already answered);
+  ``?since=``, and checked on arrival against the session log: see below),
+  and its actions (retried safely: a repeat for the same step is idempotent
+  on the server; ``409 stale_step`` means already answered);
 * :class:`Owner` reads a session's status, verdict and record;
 * :class:`Space` and :class:`Profile` read the seat's own scenario (the
   snapshot's ``scenario``, in the native JSON format of
@@ -19,6 +20,16 @@ them) and tuples of value indices in :class:`Space` and :class:`Profile`.
 
 A seat's link is a secret: anyone holding it acts for the seat. Errors and
 repr() hide its token.
+
+:meth:`Seat.follow` verifies what the seat is shown as it arrives, as
+docs/commitments.md says and the Go client does: it reads the stream with
+``?tree=`` (the log's signed checkpoints and proofs), checks every
+checkpoint's signature and that the log only grew (consistency proofs),
+every event's place in the log (inclusion proofs) and every action's
+receipt, with backchannel_log.py (next to this file). If the server shows a
+log that was forked or rewritten, follow() and act() raise
+:class:`Alarm` (``ALARM (fork): …``, naming what failed): stop, and keep
+``Seat.follower.checkpoint`` as evidence.
 """
 
 from __future__ import annotations
@@ -35,8 +46,12 @@ import urllib.request
 import uuid
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
+import backchannel_log
+from backchannel_log import Alarm
+
 __all__ = [
     "APIError",
+    "Alarm",
     "Client",
     "Seat",
     "Owner",
@@ -227,10 +242,14 @@ class Seat:
     streams (every 15 s by default), so keep it well above that.
     """
 
-    def __init__(self, link: str, timeout: float = 30.0, ping_timeout: float = 60.0):
+    def __init__(self, link: str, timeout: float = 30.0, ping_timeout: float = 60.0, verify: bool = True):
         self.link = link.rstrip("/")
         self.timeout = timeout
         self.ping_timeout = ping_timeout
+        #: The running check of the session log (backchannel_log.Follower)
+        #: that follow() feeds every message to; None with verify=False.
+        self.follower: Optional[backchannel_log.Follower] = backchannel_log.Follower() if verify else None
+        self.role = ""
 
     def __repr__(self) -> str:
         return f"Seat({_redact(self.link)!r})"
@@ -241,14 +260,18 @@ class Seat:
         url = self.link + (f"?since={since}" if since else "")
         return _json("GET", url, timeout=self.timeout)
 
-    def stream(self, since: int = 0) -> Iterator[Dict[str, Any]]:
+    def stream(self, since: int = 0, tree: Optional[int] = None) -> Iterator[Dict[str, Any]]:
         """Opens the seat's NDJSON stream once and yields its messages (dicts
         with ``type`` snapshot, event, turn or end) until the session's end
         (an end message, or a snapshot whose ``end`` is set), after which it
-        returns. Keep-alive lines are skipped. Raises APIError
-        if the server refuses (a wrong link), OSError or EOFError if the
-        connection breaks."""
+        returns. Keep-alive lines are skipped. With ``tree`` (the size of the
+        newest log checkpoint the reader verified, 0 the first time) the
+        messages carry the session log's proofs; they are not checked here
+        (follow() checks them). Raises APIError if the server refuses (a
+        wrong link), OSError or EOFError if the connection breaks."""
         url = f"{self.link}/stream?since={since}"
+        if tree is not None:
+            url += f"&tree={tree}"
         with _request("GET", url, headers={"Accept": "application/x-ndjson"}, timeout=self.ping_timeout) as r:
             while True:
                 line = r.readline()
@@ -269,13 +292,21 @@ class Seat:
         After each (re)connection a snapshot comes first, holding the events
         not seen yet and the pending turn, if any. Waits between attempts
         grow to ``max_wait`` seconds. Errors the server gives (4xx: a wrong
-        link) are raised."""
+        link) are raised. Unless the seat was opened with verify=False, every
+        message is checked against the session log before it is yielded, and
+        :class:`Alarm` is raised, naming what failed, if the log was forked,
+        rewritten, or does not hold what the seat is shown."""
         since, wait = 0, 0.05
+        f = self.follower
         while True:
             got = False
             try:
-                for msg in self.stream(since):
+                for msg in self.stream(since, f.tree() if f is not None else None):
                     got = True
+                    if f is not None:
+                        f.check(msg)
+                    if msg["type"] == "snapshot":
+                        self.role = (msg.get("seat") or {}).get("role", self.role)
                     if msg["type"] != "turn":
                         since = max(since, msg["seq"])
                     yield msg
@@ -300,14 +331,21 @@ class Seat:
         the Ack, or None when the step was answered already or the session
         has moved on (409 stale_step, not_your_turn, ended: the stream says
         what happened). Raises APIError on 422 invalid_move (the move breaks
-        the rules; nothing changed: answer again) and other 4xx."""
+        the rules; nothing changed: answer again) and other 4xx. Once follow()
+        has read the seat's snapshot, the Ack's receipt is checked (the move's
+        leaf, signed checkpoint and inclusion proof): :class:`Alarm` if the
+        log does not hold the move as made."""
         body: Dict[str, Any] = {"step": step, "kind": kind}
         if outcome is not None:
             body["outcome"] = dict(outcome)
         wait = 0.05
         for attempt in range(attempts):
             try:
-                return _json("POST", self.link + "/actions", body, timeout=self.timeout)
+                ack = _json("POST", self.link + "/actions", body, timeout=self.timeout)
+                f = self.follower
+                if f is not None and f.origin is not None and self.role:
+                    f.check_receipt(ack, self.role, step, kind, outcome)
+                return ack
             except APIError as e:
                 if e.code in ("stale_step", "not_your_turn", "ended"):
                     return None

@@ -360,9 +360,37 @@ class Follower:
     def __init__(self, key=None):
         self.key, self.origin, self.session = key, None, None
         self.size, self.root = 0, EMPTY_ROOT
+        self._note = ""
 
     def tree(self):
         return self.size
+
+    @property
+    def checkpoint(self):
+        """The newest checkpoint verified (a signed note; "" before any):
+        evidence to keep, and to compare with what other seats were shown."""
+        return self._note
+
+    def check_receipt(self, ack, role, step, kind, outcome=None):
+        """Checks an action's Ack (docs/commitments.md, step 3): its
+        receipt's checkpoint is signed by the log's key, holds the move's
+        leaf, and the entry is this seat's move as made; a checkpoint of a
+        size this seat has verified must have the same root. Raises Alarm."""
+        rc = (ack or {}).get("receipt")
+        if rc is None:
+            raise Alarm("inclusion", "the answer to step %d came without a receipt" % step)
+        _, n, r = verify_checkpoint(rc["checkpoint"], self.key, self.origin)
+        if n == self.size and r != self.root:
+            raise Alarm("fork", "split view: the receipt's tree of %d leaves is not the one this seat verified" % n)
+        e = parse_entry(rc["entry"].encode(), self.session, rc["index"])
+        leaf = leaf_hash(commitment(_b64(rc["salt"], 32, "salt"), rc["entry"].encode()))
+        path = [_b64(p, 32, "proof hash") for p in rc.get("inclusion") or []]
+        if not verify_inclusion(rc["index"], n, leaf, path, r):
+            raise Alarm("inclusion", "the move of step %d is not in the receipt's checkpoint" % step)
+        if not (e["type"] == "move" and e["party"] == role and e["step"] == step and e["kind"] == kind and
+                (e.get("outcome") or None) == (dict(outcome) if outcome else None)):
+            raise Alarm("entry", "the move of step %d is logged as %s" % (step, rc["entry"]))
+        return rc
 
     def check(self, m):
         t = m.get("type")
@@ -393,11 +421,13 @@ class Follower:
         path = [_b64(p, 32, "proof hash") for p in h.get("consistency") or []]
         if n < self.size:
             raise Alarm("fork", "the log shrank from %d to %d leaves" % (self.size, n))
+        if n == self.size and r != self.root:
+            raise Alarm("fork", "two different trees of %d leaves: the log was rewritten, or seats are shown a split view" % n)
         if self.size and h.get("from", 0) != self.size and n != self.size:
             raise Alarm("fork", "a checkpoint proven from %d leaves, this seat has seen %d" % (h.get("from", 0), self.size))
         if not verify_consistency(self.size, self.root, n, r, path):
             raise Alarm("fork", "the tree of %d leaves does not extend the one of %d" % (n, self.size))
-        self.size, self.root = n, r
+        self.size, self.root, self._note = n, r, h["checkpoint"]
 
     def _event(self, ev):
         lf = ev.get("leaf")

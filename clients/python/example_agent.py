@@ -38,8 +38,16 @@ It never offers an outcome that crosses its red lines or breaks a rule.
 Seated as a mediator it is an honest relay: it passes every offer on,
 proposes no text of its own and no improvement.
 
+It checks everything it is shown against the session log as it arrives
+(backchannel.Seat.follow: signed checkpoints, consistency and inclusion
+proofs, receipts; docs/commitments.md) and prints a line "log: checkpoint
+of N leaves verified" each time the log it has verified grows. If the server
+shows a log that was forked or rewritten, it stops at once and prints a line
+starting "ALARM" that names what failed, and the newest checkpoint it had
+verified (the evidence to keep).
+
 Exit status: 0 after the session's end (printed as a line starting "end:"),
-1 on an error.
+1 on an error, 3 on an alarm.
 """
 
 from __future__ import annotations
@@ -251,7 +259,12 @@ class SeatPlayer:
         raise RuntimeError(f"step {step}: the server refused five offers")
 
     def run(self) -> Dict[str, Any]:
+        verified = 0
         for msg in self.seat.follow():
+            f = self.seat.follower
+            if f is not None and f.size != verified:
+                verified = f.size
+                self.log(f"log: checkpoint of {verified} leaves verified")
             typ = msg["type"]
             if typ == "snapshot":
                 if self.space is None:
@@ -285,7 +298,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--quiet", action="store_true", help="print only the end")
     args = ap.parse_args(argv)
     player = SeatPlayer(args.link, args.e, args.band, args.quiet)
-    end = player.run()
+    try:
+        end = player.run()
+    except bc.Alarm as alarm:
+        print(f"{alarm}: stopped; the session log was not what this seat was shown before", file=sys.stderr, flush=True)
+        f = player.seat.follower
+        if f is not None and f.checkpoint:
+            print("the newest checkpoint this seat verified:\n" + f.checkpoint, file=sys.stderr, flush=True)
+        return 3
     line = f"end: {end['status']} ({end.get('reason', '')}) after {end['rounds']} rounds, {end['steps']} steps"
     if end.get("agreement"):
         line += f"; agreement {end['agreement']}"

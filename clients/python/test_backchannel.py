@@ -12,6 +12,7 @@ import os
 import random
 import threading
 import unittest
+import urllib.parse
 
 import backchannel as bc
 import example_agent
@@ -146,6 +147,7 @@ class FakeSeatServer(http.server.ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), FakeSeatHandler)
         self.sinces = []     # the since of every stream request
+        self.trees = []      # the tree of every stream request
         self.actions = []    # every action body
         self.events = [{"type": "event", "seq": n, "step": n, "round": 0, "t": 0, "party": "usa", "kind": "reject"}
                        for n in (1, 2, 3)]
@@ -171,8 +173,10 @@ class FakeSeatHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         srv = self.server
-        since = int(self.path.split("since=")[1])
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        since = int(q["since"][0])
         srv.sinces.append(since)
+        srv.trees.append(q.get("tree", [None])[0])
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
         self.end_headers()
@@ -218,6 +222,7 @@ class TestSeatProtocol(unittest.TestCase):
                          ["snapshot", "event", "snapshot", "event", "snapshot", "event", "end"])
         self.assertEqual([m["seq"] for m in msgs if m["type"] == "event"], [1, 2, 3])
         self.assertEqual(self.srv.sinces, [0, 1, 2])
+        self.assertEqual(self.srv.trees, ["0", "0", "0"])  # asks for the log's proofs (this fake has no log)
 
     def test_act_retries_and_reads_409_and_422(self):
         seat = bc.Seat(self.srv.link)
