@@ -112,11 +112,18 @@ func confidential(name string, s *mechanism.Setup) error {
 // that every party strictly prefers to a and that maximises
 // Π(uᵢ(x) − uᵢ(a)) — the Nash solution with the agreement as disagreement
 // point. A proposal some party does not accept is never proposed again; it
-// ends when no improvement is left. Each proposal scans the enumerated
-// space: O(N·n) (the table is built once per space and profiles).
+// ends when no improvement is left. On a space of at most MaxTable outcomes
+// each proposal scans the enumerated space, O(N·n) (the table is built once
+// per space and profiles). On a larger space it searches the Pareto frontier
+// of the admissible outcomes computed issue by issue (analysis.Auto; linear
+// additive profiles): the maximiser of the product over the outcomes that
+// improve on a for everyone is Pareto-optimal, so the first proposal is the
+// same, and each proposal costs O(F·n) for F frontier points.
 type Improver struct {
 	t        *table
+	front    []analysis.Point // the frontier, when the space is too large for a table
 	sp       *outcome.Space
+	ps       []*preference.Profile
 	buf      outcome.Outcome
 	tabu     []int64
 	last     int64
@@ -127,17 +134,28 @@ type Improver struct {
 // ConfidentialAccess reports true: the improver reads every profile.
 func (m *Improver) ConfidentialAccess() bool { return true }
 
-// Init starts a new negotiation; it fails without confidential access or on
-// a space larger than MaxTable outcomes.
+// Init starts a new negotiation; it fails without confidential access, or
+// on a space too large to enumerate whose frontier cannot be computed issue
+// by issue (the error says why).
 func (m *Improver) Init(s *mechanism.Setup) error {
 	if err := confidential("improver", s); err != nil {
 		return err
 	}
-	t, err := tableFor(s.Space, s.Confidential)
-	if err != nil {
-		return err
+	m.t, m.front = nil, nil
+	if err := s.Space.CheckEnumerable(MaxTable); err != nil {
+		r, err := analysis.Auto(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable})
+		if err != nil {
+			return fmt.Errorf("the improver searches the Pareto frontier: %w", err)
+		}
+		m.front = r.Pareto
+	} else {
+		t, err := tableFor(s.Space, s.Confidential)
+		if err != nil {
+			return err
+		}
+		m.t = t
 	}
-	m.t, m.sp = t, s.Space
+	m.sp, m.ps = s.Space, s.Confidential
 	m.buf = resize(m.buf, s.Space.NumIssues())
 	m.tabu = m.tabu[:0]
 	m.ua = make([]float64, s.NumParties)
@@ -158,26 +176,45 @@ func (m *Improver) Act(_ *mechanism.Clock, r *mechanism.Request) mechanism.Answe
 			}
 		}
 	}
+	const eps = 1e-12
+	gain := func(u func(p int) float64) float64 {
+		v := 1.0
+		for p, ua := range m.ua {
+			d := u(p) - ua
+			if d <= eps {
+				return -1
+			}
+			v *= d
+		}
+		return v
+	}
+	best, bestV := int64(-1), 0.0
+	if m.t == nil {
+		for p, pr := range m.ps {
+			m.ua[p] = pr.Utility(r.Offer)
+		}
+		for k := range m.front {
+			u := m.front[k].Utility
+			if v := gain(func(p int) float64 { return u[p] }); v > bestV && !m.taboo(int64(k)) {
+				best, bestV = int64(k), v
+			}
+		}
+		if best < 0 {
+			return mechanism.Answer{Kind: mechanism.End}
+		}
+		m.last, m.proposed = best, true
+		copy(m.buf, m.front[best].Outcome)
+		return mechanism.Answer{Kind: mechanism.Offer, Outcome: m.buf}
+	}
 	a := m.sp.Index(r.Offer)
 	for p := range m.ua {
 		m.ua[p] = m.t.util[p][a]
 	}
-	best, bestV := int64(-1), 0.0
-	const eps = 1e-12
 	for idx, ok := range m.t.ok {
 		if !ok {
 			continue
 		}
-		v := 1.0
-		for p, u := range m.ua {
-			d := m.t.util[p][idx] - u
-			if d <= eps {
-				v = -1
-				break
-			}
-			v *= d
-		}
-		if v > bestV && !m.taboo(int64(idx)) {
+		if v := gain(func(p int) float64 { return m.t.util[p][idx] }); v > bestV && !m.taboo(int64(idx)) {
 			best, bestV = int64(idx), v
 		}
 	}
@@ -207,7 +244,10 @@ func (m *Improver) taboo(idx int64) bool {
 // ties to the larger utility sum, then frontier order). With no such
 // outcome it makes no award. Init finds it without the Pareto frontier
 // (analysis.Summarize, the same point bit for bit): two passes over the N
-// outcomes, O(N·(n + I + R)), whatever the number of parties.
+// outcomes, O(N·(n + I + R)), whatever the number of parties. A space of
+// more than MaxTable outcomes is analysed issue by issue (analysis.Auto: the
+// same Nash point on the Pareto frontier of linear-additive profiles,
+// ε-approximate where the exact frontier is too large to hold).
 type Arbitrator struct {
 	award outcome.Outcome // nil: no outcome is acceptable to all
 }
@@ -215,8 +255,9 @@ type Arbitrator struct {
 // ConfidentialAccess reports true: the arbitrator reads every profile.
 func (m *Arbitrator) ConfidentialAccess() bool { return true }
 
-// Init starts a new negotiation; it fails without confidential access or on
-// a space larger than MaxTable outcomes.
+// Init starts a new negotiation; it fails without confidential access, or
+// on a space too large to enumerate that cannot be analysed issue by issue
+// (the error says why).
 func (m *Arbitrator) Init(s *mechanism.Setup) error {
 	if err := confidential("arbitrator", s); err != nil {
 		return err
@@ -225,6 +266,12 @@ func (m *Arbitrator) Init(s *mechanism.Setup) error {
 	if errors.Is(err, analysis.ErrTooManyTies) {
 		var full *analysis.Report
 		if full, err = analysis.Analyze(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable}); err == nil {
+			r = &analysis.Summary{Nash: full.Nash}
+		}
+	}
+	if errors.Is(err, outcome.ErrTooLarge) {
+		var full *analysis.Report
+		if full, err = analysis.Auto(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable}); err == nil {
 			r = &analysis.Summary{Nash: full.Nash}
 		}
 	}

@@ -20,27 +20,39 @@ import (
 // issue i; Worse the reverse; Same none. Only single-issue changes are
 // learnt from, so every inference is sound under additive preferences. Per
 // party and issue the mediator keeps a preference graph (the paper's
-// partial order): b ≻ a when more answers said so than the opposite, closed
-// transitively. A value's rank is the number of values it is known to beat
-// and not be beaten by, so a value the answers put above another always
-// ranks higher (consistent answers give an acyclic graph). A party's
-// estimated utility ûₚ is the mean over issues of its value's rank divided
-// by the largest rank of the issue (0.5 where nothing is known; issues
-// weigh the same: comparisons reveal orders, not weights). Each answer
-// recomputes one closure, O(Vᵢ³) (Floyd–Warshall).
+// partial order) over the values answers have named: b ≻ a when more
+// answers said so than the opposite, closed transitively. A value's rank is
+// the number of values it is known to beat and not be beaten by, so a value
+// the answers put above another always ranks higher (consistent answers
+// give an acyclic graph). A party's estimated utility ûₚ is the mean over
+// issues of its value's rank divided by the largest rank of the issue (0.5
+// where nothing is known; issues weigh the same: comparisons reveal orders,
+// not weights). Each answer recomputes one closure over the k values named
+// so far, O(k³/64) (Floyd–Warshall on bit rows).
+//
+// Memory and time stay bounded on any space: an issue with more than
+// MaxModelled values is explored and searched over MaxModelled values spread
+// evenly over its range (value indices 0, …, n−1 in order, so an integer or
+// real issue keeps its ends and its spacing), and at most MaxModelled values
+// per issue and MaxNodes over all issues enter the graphs (answers about
+// further values are not learnt from). Graphs grow only as answers name
+// values: O(n·k²) memory for n parties, never O(values²).
 //
 // Voting: the mediator searches (64 random feasible starts, then coordinate
 // ascent) for the feasible text maximising Σ αₚ·log(0.01 + ûₚ), proposes it,
 // and calls the vote on it. Every party that rejects gets αₚ += 1, so the
 // next candidate leans its way; rejected candidates are not proposed again.
 // Comparing still teaches the model in this phase. The search costs
-// O((64 + 3·ΣVᵢ)·n·I) per candidate.
+// O((64 + 3·ΣVᵢ')·n·I) per candidate, Vᵢ' = min(Vᵢ, MaxModelled) plus the
+// values modelled.
 type Learner struct {
 	Explore float64 // share of the talks spent exploring (default 0.6)
 
 	t       texts
 	orders  [][]order // orders[p][i]
-	count   [][]int   // count[i][v]: comparisons involving value v
+	issues  []issueModel
+	nodes   int     // values modelled over all issues
+	count   [][]int // count[i][v]: comparisons involving value v
 	alpha   []float64
 	buf     outcome.Outcome
 	cand    outcome.Outcome
@@ -50,6 +62,37 @@ type Learner struct {
 	from    int32 // its previous value
 	voting  bool  // the last answer called a vote
 	pending bool  // cand was proposed and awaits the vote call
+}
+
+// MaxModelled is the most values of one issue the feedback Learner explores,
+// searches and models; larger issues are sampled evenly.
+const MaxModelled = 256
+
+// MaxNodes is the most values, over all issues, the feedback Learner keeps
+// in its preference graphs.
+const MaxNodes = 2048
+
+// issueModel is what the learner knows of one issue, shared by the parties.
+type issueModel struct {
+	node []int32 // node[v]: value v's index in the graphs, −1 if not modelled
+	vals []int32 // vals[k]: the value of node k
+	try  []int32 // the values explored and searched; nil: every value
+}
+
+// nodeOf returns value v's node on issue i, making one if the limits allow;
+// −1 if they do not.
+func (m *Learner) nodeOf(i int, v int32) int {
+	im := &m.issues[i]
+	if k := im.node[v]; k >= 0 {
+		return int(k)
+	}
+	if len(im.vals) >= MaxModelled || m.nodes >= MaxNodes {
+		return -1
+	}
+	im.node[v] = int32(len(im.vals))
+	im.vals = append(im.vals, v)
+	m.nodes++
+	return len(im.vals) - 1
 }
 
 // Init starts a new negotiation.
@@ -62,13 +105,27 @@ func (m *Learner) Init(s *mechanism.Setup) error {
 	m.orders = make([][]order, n)
 	for p := range m.orders {
 		m.orders[p] = make([]order, sp.NumIssues())
-		for i := range sp.Issues {
-			m.orders[p][i] = newOrder(sp.Issues[i].Len())
+		for i := range m.orders[p] {
+			m.orders[p][i].base = 0.5
 		}
 	}
+	m.issues = make([]issueModel, sp.NumIssues())
+	m.nodes = 0
 	m.count = make([][]int, sp.NumIssues())
 	for i := range sp.Issues {
-		m.count[i] = make([]int, sp.Issues[i].Len())
+		nv := sp.Issues[i].Len()
+		m.count[i] = make([]int, nv)
+		im := &m.issues[i]
+		im.node = make([]int32, nv)
+		for v := range im.node {
+			im.node[v] = -1
+		}
+		if nv > MaxModelled {
+			im.try = make([]int32, MaxModelled)
+			for j := range im.try {
+				im.try[j] = int32(int64(j) * int64(nv-1) / (MaxModelled - 1))
+			}
+		}
 	}
 	m.alpha = make([]float64, n)
 	for p := range m.alpha {
@@ -85,7 +142,7 @@ func (m *Learner) Init(s *mechanism.Setup) error {
 func (m *Learner) Estimate(p int, o outcome.Outcome) float64 {
 	var u float64
 	for i, v := range o {
-		u += m.orders[p][i].rank[v]
+		u += m.orders[p][i].of(int(m.issues[i].node[v]))
 	}
 	return u / float64(len(o))
 }
@@ -94,64 +151,101 @@ func (m *Learner) learn(r *mechanism.Request) {
 	if m.changed < 0 || r.Offer == nil || len(r.Answers) != len(m.orders) {
 		return
 	}
-	i, b := m.changed, r.Offer[m.changed]
-	for p, a := range r.Answers {
-		switch a {
+	i := m.changed
+	b, a := m.nodeOf(i, r.Offer[i]), m.nodeOf(i, m.from)
+	if a < 0 || b < 0 {
+		return
+	}
+	for p, ans := range r.Answers {
+		switch ans {
 		case mechanism.Better:
-			m.orders[p][i].add(b, m.from)
+			m.orders[p][i].add(b, a)
 		case mechanism.Worse:
-			m.orders[p][i].add(m.from, b)
+			m.orders[p][i].add(a, b)
 		}
 	}
 }
 
-// order is a party's learnt preference graph over one issue's n values.
+// order is a party's learnt preference graph over the modelled values of
+// one issue (nodes 0 … k−1, numbered as issueModel numbers them).
 type order struct {
-	n     int
-	net   []int32   // net[a·n+b]: answers saying a ≻ b minus those saying b ≻ a
-	reach []bool    // reach[a·n+b]: a ≻ b in the transitive closure
-	rank  []float64 // each value's rank over the issue's largest, in [0, 1]
+	k     int       // nodes the graph has room for
+	net   []int32   // net[a·k+b]: answers saying a ≻ b minus those saying b ≻ a
+	reach []uint64  // reach[a·w + b/64] bit b%64: a ≻ b in the transitive closure, w = ⌈k/64⌉
+	rank  []float64 // each node's rank over the issue's largest, in [0, 1]
+	base  float64   // the rank of a value outside the graph: 0.5 while nothing is known, else 0
 }
 
-func newOrder(n int) order {
-	o := order{n: n, net: make([]int32, n*n), reach: make([]bool, n*n), rank: make([]float64, n)}
-	for v := range o.rank {
-		o.rank[v] = 0.5
+// of returns the rank of node k (−1: a value outside the graph).
+func (o *order) of(k int) float64 {
+	if k < 0 || k >= len(o.rank) {
+		return o.base
 	}
-	return o
+	return o.rank[k]
 }
 
-// add records one answer saying a ≻ b and recomputes the closure and the
-// ranks. O(n³).
-func (o *order) add(a, b int32) {
-	n := o.n
-	o.net[int(a)*n+int(b)]++
-	o.net[int(b)*n+int(a)]--
-	for k, x := range o.net {
-		o.reach[k] = x > 0
+// grow makes room for nodes 0 … need−1, keeping the counts.
+func (o *order) grow(need int) {
+	if need <= o.k {
+		return
 	}
-	for k := range n {
-		for x := range n {
-			if !o.reach[x*n+k] {
+	k := max(need, 2*o.k, 8)
+	net := make([]int32, k*k)
+	for a := range o.k {
+		copy(net[a*k:a*k+o.k], o.net[a*o.k:(a+1)*o.k])
+	}
+	rank := make([]float64, k)
+	copy(rank, o.rank)
+	for v := len(o.rank); v < k; v++ {
+		rank[v] = o.base
+	}
+	o.k, o.net, o.rank = k, net, rank
+	o.reach = make([]uint64, k*((k+63)/64))
+}
+
+// add records one answer saying node a ≻ node b and recomputes the closure
+// and the ranks. O(k³/64).
+func (o *order) add(a, b int) {
+	o.grow(max(a, b) + 1)
+	k, w := o.k, (o.k+63)/64
+	o.net[a*k+b]++
+	o.net[b*k+a]--
+	clear(o.reach)
+	for x := range k {
+		row := o.net[x*k : (x+1)*k]
+		for y, c := range row {
+			if c > 0 {
+				o.reach[x*w+y/64] |= 1 << (y % 64)
+			}
+		}
+	}
+	for z := range k {
+		rz := o.reach[z*w : (z+1)*w]
+		for x := range k {
+			rx := o.reach[x*w : (x+1)*w]
+			if rx[z/64]&(1<<(z%64)) == 0 {
 				continue
 			}
-			for y := range n {
-				if o.reach[k*n+y] {
-					o.reach[x*n+y] = true
-				}
+			for j := range rx {
+				rx[j] |= rz[j]
 			}
 		}
 	}
 	hi := 0.0
-	for v := range n {
+	for v := range k {
 		c := 0
-		for u := range n {
-			if o.reach[v*n+u] && !o.reach[u*n+v] {
+		rv := o.reach[v*w : (v+1)*w]
+		for u := range k {
+			if rv[u/64]&(1<<(u%64)) != 0 && o.reach[u*w+v/64]&(1<<(v%64)) == 0 {
 				c++
 			}
 		}
 		o.rank[v] = float64(c)
 		hi = max(hi, float64(c))
+	}
+	o.base = 0
+	if hi == 0 {
+		o.base = 0.5
 	}
 	for v := range o.rank {
 		if hi > 0 {
@@ -197,13 +291,25 @@ func (m *Learner) search() bool {
 		improved := false
 		for i := range m.cand {
 			copy(m.buf, m.cand)
-			for v := range m.t.sp.Issues[i].Len() {
-				m.buf[i] = int32(v)
+			try := func(v int32) {
+				m.buf[i] = v
 				if x := m.objective(m.buf); x > best {
 					best = x
-					m.cand[i] = int32(v)
+					m.cand[i] = v
 					improved = true
 				}
+			}
+			if im := &m.issues[i]; im.try != nil {
+				for _, v := range im.try {
+					try(v)
+				}
+				for _, v := range im.vals {
+					try(v)
+				}
+				continue
+			}
+			for v := range m.t.sp.Issues[i].Len() {
+				try(int32(v))
 			}
 		}
 		if !improved {
@@ -281,17 +387,26 @@ func (m *Learner) explore(prev outcome.Outcome) mechanism.Answer {
 		i := m.issue % len(prev)
 		m.issue++
 		best, bestN := int32(-1), math.MaxInt
-		for v := range sp.Issues[i].Len() {
-			if int32(v) == prev[i] {
-				continue
+		consider := func(v int32) {
+			if v == prev[i] {
+				return
 			}
 			copy(m.buf, prev)
-			m.buf[i] = int32(v)
+			m.buf[i] = v
 			if !sp.Feasible(m.buf) {
-				continue
+				return
 			}
 			if n := m.count[i][v] + m.t.r.IntN(2); n < bestN {
-				best, bestN = int32(v), n
+				best, bestN = v, n
+			}
+		}
+		if try := m.issues[i].try; try != nil {
+			for _, v := range try {
+				consider(v)
+			}
+		} else {
+			for v := range sp.Issues[i].Len() {
+				consider(int32(v))
 			}
 		}
 		if best >= 0 {

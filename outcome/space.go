@@ -244,7 +244,17 @@ func (s *Space) CheckEnumerable(limit int64) error {
 	if n, ok := s.Size(); ok && n <= limit {
 		return nil
 	}
-	return fmt.Errorf("%w: %s outcomes (limit %d)", ErrTooLarge, s.Count().String(), limit)
+	return fmt.Errorf("%w: %s outcomes (limit %d)", ErrTooLarge, s.CountText(), limit)
+}
+
+// CountText returns the number of outcomes for people to read: exact up to
+// 20 digits, else rounded in scientific notation ("about 1.15e602").
+func (s *Space) CountText() string {
+	t := s.bigCnt.String()
+	if len(t) <= 20 {
+		return t
+	}
+	return fmt.Sprintf("about %s.%se%d", t[:1], t[1:3], len(t)-1)
 }
 
 // Index returns the dense index of o. The space must be enumerable.
