@@ -109,6 +109,11 @@ func toEstimate(e *analysis.Estimate) *estimateJSON {
 }
 
 func analyzeAction(ctx context.Context, cmd *cli.Command) error {
+	if f := cmd.String("frontier"); f != "" {
+		if err := checkFrontierName(f); err != nil {
+			return err
+		}
+	}
 	sc, err := openScenario(cmd.Args().Slice(), cmd.String("variant"))
 	if err != nil {
 		return err
@@ -175,22 +180,30 @@ func buildAnalyzeJSON(sc *scenario.Scenario, pr *analysis.Report) *analyzeJSON {
 	return out
 }
 
+// checkFrontierName refuses a --frontier file name that is neither .csv
+// nor .json, before anything is analysed or any file touched.
+func checkFrontierName(path string) error {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json", ".csv":
+		return nil
+	}
+	return usagef("--frontier %s: use a .csv or .json file name", path)
+}
+
 // writeFrontier writes the frontier as CSV (one column per issue, then one
 // per party's utility) or JSON, chosen by the file's extension.
 func writeFrontier(path string, sc *scenario.Scenario, pts []*pointJSON) error {
+	if err := checkFrontierName(path); err != nil {
+		return err
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("--frontier: %w", err)
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
+	if strings.ToLower(filepath.Ext(path)) == ".json" {
 		err = writeJSON(f, pts)
-	case ".csv":
+	} else {
 		err = writeFrontierCSV(f, sc, pts)
-	default:
-		f.Close()
-		os.Remove(path)
-		return usagef("--frontier %s: use a .csv or .json file name", path)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

@@ -24,21 +24,27 @@ func init() {
 		Commands: []*cli.Command{
 			{
 				Name:      "keygen",
-				Usage:     "write a new Ed25519 key pair: FILE (private, mode 0600) and FILE.pub",
+				Usage:     "write a new Ed25519 key pair: FILE (private, mode 0600) and FILE.pub; never replaces an existing key",
 				ArgsUsage: "FILE",
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					if cmd.NArg() != 1 {
 						return usagef("record keygen needs one FILE")
 					}
 					f := cmd.Args().First()
+					for _, name := range []string{f, f + ".pub"} {
+						if _, err := os.Lstat(name); err == nil {
+							return fmt.Errorf("%s exists; record keygen never replaces a key (records sealed with it could no longer be checked): remove it yourself or choose another FILE", name)
+						}
+					}
 					pub, priv, err := ed25519.GenerateKey(rand.Reader)
 					if err != nil {
 						return err
 					}
-					if err := os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "BACKCHANNEL ED25519 PRIVATE KEY", Bytes: priv.Seed()}), 0o600); err != nil {
+					if err := writeNew(f, pem.EncodeToMemory(&pem.Block{Type: "BACKCHANNEL ED25519 PRIVATE KEY", Bytes: priv.Seed()}), 0o600); err != nil {
 						return err
 					}
-					if err := os.WriteFile(f+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644); err != nil {
+					if err := writeNew(f+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644); err != nil {
+						os.Remove(f)
 						return err
 					}
 					fmt.Printf("wrote %s and %s (public key %s)\n", f, f+".pub", hex.EncodeToString(pub))
@@ -103,6 +109,21 @@ func init() {
 			replayCommand(),
 		},
 	})
+}
+
+// writeNew writes data to a file that must not exist yet (O_EXCL: a file
+// made meanwhile is not replaced either).
+func writeNew(name string, data []byte, perm os.FileMode) error {
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(name)
+		return err
+	}
+	return f.Close()
 }
 
 // readPrivateKey reads a key written by 'record keygen'.

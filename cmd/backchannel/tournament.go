@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -160,7 +161,20 @@ func planFromFlags(cmd *cli.Command) (tournament.Plan, error) {
 	return p, nil
 }
 
-// openStore opens the result store --db names.
+// openExistingStore opens the result store --db names for reading: an
+// SQLite file that does not exist is an error, not a new empty database (a
+// typo in --db must not leave a file behind).
+func openExistingStore(ctx context.Context, db string) (store.Store, error) {
+	if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") && db != "" {
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return nil, usagef("--db %s: no such file (results are written by 'backchannel tournament run --db %s')", db, db)
+		}
+	}
+	return openStore(ctx, db)
+}
+
+// openStore opens the result store --db names, creating an SQLite file
+// that does not exist.
 func openStore(ctx context.Context, db string) (store.Store, error) {
 	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
 		return postgres.Open(ctx, db)
@@ -314,7 +328,7 @@ func (pr *progress) finish(ok bool) {
 }
 
 func tournamentReport(ctx context.Context, cmd *cli.Command) error {
-	st, err := openStore(ctx, cmd.String("db"))
+	st, err := openExistingStore(ctx, cmd.String("db"))
 	if err != nil {
 		return err
 	}
