@@ -11,6 +11,7 @@
 package genius
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -117,6 +118,7 @@ func ReadDir(dir string) (*scenario.Scenario, error) {
 	}
 	var doms []File
 	var profs []File
+	var ignored []string
 	for _, e := range ents {
 		if e.IsDir() || !strings.EqualFold(filepath.Ext(e.Name()), ".xml") {
 			continue
@@ -127,6 +129,13 @@ func ReadDir(dir string) (*scenario.Scenario, error) {
 		}
 		root, err := parseXML(f.Data, f.Name)
 		if err != nil {
+			// A file that starts like XML (or is empty) is a damaged domain
+			// or profile; other text (GENIUS's pareto.xml lists numbers)
+			// is not part of the scenario.
+			if t := bytes.TrimLeft(bytes.TrimPrefix(f.Data, []byte("\xef\xbb\xbf")), " \t\r\n"); len(t) == 0 || t[0] == '<' {
+				return nil, fmt.Errorf("%w (every XML file in a GENIUS folder is read as its domain or a profile: repair it or move it out)", err)
+			}
+			ignored = append(ignored, f.Name+": ignored: not XML, so neither a GENIUS domain nor a profile")
 			continue
 		}
 		switch {
@@ -134,6 +143,8 @@ func ReadDir(dir string) (*scenario.Scenario, error) {
 			doms = append(doms, f)
 		case root.name == "utility_space":
 			profs = append(profs, f)
+		default:
+			ignored = append(ignored, fmt.Sprintf("%s: ignored: an XML file that is neither a GENIUS domain nor a profile (root <%s>)", f.Name, root.name))
 		}
 	}
 	switch {
@@ -153,5 +164,6 @@ func ReadDir(dir string) (*scenario.Scenario, error) {
 		return nil, err
 	}
 	s.Source = dir
+	s.Warnings = append(s.Warnings, ignored...)
 	return s, nil
 }

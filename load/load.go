@@ -5,6 +5,7 @@ package load
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -91,7 +92,7 @@ func folder(dir string) (*scenario.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	var xmlFiles, webDomains, webProfiles []string
+	var xmlFiles, webDomains, webProfiles, ignored []string
 	for _, e := range ents {
 		if e.IsDir() {
 			continue
@@ -110,6 +111,15 @@ func folder(dir string) (*scenario.Scenario, error) {
 				webDomains = append(webDomains, p)
 			case webProfile:
 				webProfiles = append(webProfiles, p)
+			default:
+				if t := bytes.TrimSpace(data); (len(t) == 0 || t[0] == '{') && !json.Valid(data) {
+					_, err := geniusweb.Read("", p)
+					if err == nil {
+						err = fmt.Errorf("%s: not valid JSON", p)
+					}
+					return nil, fmt.Errorf("%w (every .json file in a scenario folder is read as its domain or a profile: repair it or move it out)", err)
+				}
+				ignored = append(ignored, e.Name()+": ignored: JSON that is neither a GeniusWeb domain nor a profile")
 			}
 		}
 	}
@@ -129,6 +139,7 @@ func folder(dir string) (*scenario.Scenario, error) {
 			return nil, err
 		}
 		s.Source = dir
+		s.Warnings = append(s.Warnings, ignored...)
 		return s, nil
 	case len(webProfiles) > 0:
 		return nil, fmt.Errorf("%s: holds both GENIUS XML and GeniusWeb JSON profiles; name the domain and profiles explicitly", dir)
