@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -123,8 +124,9 @@ func TestEvaluate(t *testing.T) {
 		`{"color": "red", "size": 9}`,
 	}, "\n")
 	var out bytes.Buffer
-	if err := Evaluate(s, strings.NewReader(in), &out); err != nil {
-		t.Fatal(err)
+	var failed *Failed
+	if err := Evaluate(s, strings.NewReader(in), &out); !errors.As(err, &failed) || failed.Lines != 8 || failed.Bad != 6 {
+		t.Fatalf("Evaluate returned %v; want a *Failed saying 6 of 8 lines failed", err)
 	}
 	u := func(o map[string]string) string {
 		oc, err := s.Space.Parse(o)
@@ -151,5 +153,57 @@ func TestEvaluate(t *testing.T) {
 		if !strings.HasPrefix(lines[i], want[i]) {
 			t.Errorf("line %d: %s, want %s", i+1, lines[i], want[i])
 		}
+	}
+}
+
+// TestEvaluateHostileInput: a line past the length limit, an issue named
+// twice and a line without a final newline each get their own answer and
+// evaluation goes on after them; outcomes that break a rule or cross a red
+// line say so beside their utility; a clean input returns no error.
+func TestEvaluateHostileInput(t *testing.T) {
+	s, err := scenario.Parse([]byte(fixtureYAML+`    red_lines: {color: [blue]}
+constraints:
+  - {id: small-red, if: {color: [red]}, then: {size: {min: 1, max: 2}}}
+`), "fixture.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := `{"color": "red", "size": 1, "pad": "` + strings.Repeat("x", 2<<20) + `"}`
+	in := strings.Join([]string{
+		`{"color": "red", "size": 1}`,
+		long,
+		`{"color": "red", "size": 1, "color": "blue"}`,
+		`{"color": "red", "size": 4}`,
+		`{"color": "blue", "size": 1}`,
+		`{"color": "red", "size": 1}`,
+	}, "\n")
+	var out bytes.Buffer
+	var failed *Failed
+	if err := Evaluate(s, strings.NewReader(in), &out); !errors.As(err, &failed) || failed.Bad != 2 || failed.Lines != 6 {
+		t.Fatalf("Evaluate returned %v; want 2 of 6 lines failed", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	want := []string{
+		`{"utility":[`,
+		`{"error":"line 2: longer than`,
+		`{"error":"line 3: issue \"color\" is named twice"}`,
+		`"infeasible":["small-red"]}`,
+		`"red_line":["b"]}`,
+		`{"utility":[`,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d:\n%.500s", len(lines), len(want), out.String())
+	}
+	for i, w := range want {
+		if !strings.Contains(lines[i], w) {
+			t.Errorf("line %d: %.200s, want it to contain %s", i+1, lines[i], w)
+		}
+	}
+	if strings.Contains(lines[0], "infeasible") || strings.Contains(lines[0], "red_line") {
+		t.Errorf("a clean outcome is flagged: %s", lines[0])
+	}
+	out.Reset()
+	if err := Evaluate(s, strings.NewReader(`{"color": "red", "size": 2}`), &out); err != nil {
+		t.Errorf("clean input: %v", err)
 	}
 }

@@ -18,9 +18,13 @@ func init() {
 		ArgsUsage: "[SCENARIO…]",
 		Description: "Reads JSON Lines {ISSUE: VALUE, …} from standard input and writes one line\n" +
 			"{\"utility\": [u1, u2, …]} per outcome, parties in scenario order — the plainest\n" +
-			"way to check backchannel against another tool. A bad line gets {\"error\": \"line N: …\"}\n" +
-			"and evaluation goes on. SCENARIO is a native file, a GENIUS or GeniusWeb folder,\n" +
-			"or DOMAIN PROFILE PROFILE… (default: the embedded Iran–US scenario).",
+			"way to check backchannel against another tool. An outcome that breaks a rule also\n" +
+			"gets \"infeasible\": [RULE…], one past a party's red line \"red_line\": [PARTY…].\n" +
+			"A bad line (not an object, an issue named twice or left out, an unknown value,\n" +
+			"longer than 1 MiB) gets {\"error\": \"line N: …\"} and evaluation goes on; the\n" +
+			"command then exits 1 and says how many lines failed. SCENARIO is a native file,\n" +
+			"a GENIUS or GeniusWeb folder, or DOMAIN PROFILE PROFILE… (default: the embedded\n" +
+			"Iran–US scenario).",
 		Flags: []cli.Flag{&cli.StringFlag{Name: "variant", Usage: "apply the scenario's named variant"}},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			sc, err := openScenario(cmd.Args().Slice(), cmd.String("variant"))
@@ -29,6 +33,7 @@ func init() {
 			}
 			w := bufio.NewWriter(os.Stdout)
 			if err := load.Evaluate(sc, os.Stdin, w); err != nil {
+				w.Flush()
 				return err
 			}
 			return w.Flush()
