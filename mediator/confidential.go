@@ -262,27 +262,73 @@ func (m *Arbitrator) Init(s *mechanism.Setup) error {
 	if err := confidential("arbitrator", s); err != nil {
 		return err
 	}
-	r, err := analysis.Summarize(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable})
+	award, err := awardFor(s.Space, s.Confidential)
+	if err != nil {
+		return err
+	}
+	m.award = award.Clone() // the cached one is shared
+	return nil
+}
+
+// awards caches the arbitrator's award for recent spaces and profiles (up
+// to 8; two parties), as tables caches the enumerations: a tournament
+// starts many arbitrations on one scenario.
+var awards = struct {
+	sync.Mutex
+	m     map[tableKey]outcome.Outcome
+	order []tableKey
+}{m: map[tableKey]outcome.Outcome{}}
+
+// awardFor returns the Nash point the arbitrator awards (nil: none), from
+// the cache or from one analysis. The outcome is shared: read it only.
+func awardFor(sp *outcome.Space, ps []*preference.Profile) (outcome.Outcome, error) {
+	key := tableKey{sp: sp, p0: ps[0], n: len(ps)}
+	if len(ps) > 1 {
+		key.p1 = ps[1]
+	}
+	cacheable := len(ps) <= 2
+	if cacheable {
+		awards.Lock()
+		a, ok := awards.m[key]
+		awards.Unlock()
+		if ok {
+			return a, nil
+		}
+	}
+	opts := analysis.Options{Limit: MaxTable}
+	r, err := analysis.Summarize(context.Background(), sp, ps, opts)
 	if errors.Is(err, analysis.ErrTooManyTies) {
 		var full *analysis.Report
-		if full, err = analysis.Analyze(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable}); err == nil {
+		if full, err = analysis.Analyze(context.Background(), sp, ps, opts); err == nil {
 			r = &analysis.Summary{Nash: full.Nash}
 		}
 	}
 	if errors.Is(err, outcome.ErrTooLarge) {
 		var full *analysis.Report
-		if full, err = analysis.Auto(context.Background(), s.Space, s.Confidential, analysis.Options{Limit: MaxTable}); err == nil {
+		if full, err = analysis.Auto(context.Background(), sp, ps, opts); err == nil {
 			r = &analysis.Summary{Nash: full.Nash}
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("the arbitrator analyses the outcomes: %w", err)
+		return nil, fmt.Errorf("the arbitrator analyses the outcomes: %w", err)
 	}
-	m.award = nil
+	var a outcome.Outcome
 	if r.Nash != nil {
-		m.award = r.Nash.Outcome.Clone()
+		a = r.Nash.Outcome.Clone()
 	}
-	return nil
+	if cacheable {
+		awards.Lock()
+		if _, dup := awards.m[key]; !dup {
+			awards.m[key] = a
+			awards.order = append(awards.order, key)
+			if len(awards.order) > 8 {
+				delete(awards.m, awards.order[0])
+				awards.order = awards.order[1:]
+			}
+		}
+		awards.Unlock()
+	}
+	return a, nil
 }
 
 // Act awards the Nash point, or ends without an award.
