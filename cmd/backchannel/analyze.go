@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -17,6 +20,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/backchannel/backchannel/analysis"
+	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/preference"
 	"github.com/backchannel/backchannel/scenario"
 )
@@ -39,6 +43,7 @@ func init() {
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 			&cli.BoolFlag{Name: "linear-only", Usage: "ignore red lines and feasibility rules (what GENIUS can express)"},
 			&cli.StringFlag{Name: "frontier", Usage: "write the Pareto frontier to `FILE` (.csv or .json)"},
+			&cli.StringFlag{Name: "pareto", Value: "all", Usage: "frontier points in the --json output: all, none, or at most N spread evenly along it (its ends included); pareto_size counts them all"},
 		},
 		Action: analyzeAction,
 	})
@@ -48,20 +53,26 @@ func init() {
 // {"outcome": {ISSUE: VALUE}, "utility": [u1, u2, …]} with utilities in
 // party order.
 type analyzeJSON struct {
-	Scenario         string       `json:"scenario"`
-	Parties          []string     `json:"parties"`
-	Outcomes         string       `json:"outcomes"`
-	Feasible         *int64       `json:"feasible"`
-	Acceptable       *int64       `json:"acceptable"`
-	Reservation      []float64    `json:"reservation"`
-	LinearOnly       bool         `json:"linear_only"`
-	Method           string       `json:"method"`
-	ParetoSize       int          `json:"pareto_size"`
-	ParetoAcceptable int          `json:"pareto_acceptable"`
-	Pareto           []*pointJSON `json:"pareto"`
-	Nash             *pointJSON   `json:"nash"`
-	Kalai            *pointJSON   `json:"kalai"`
-	NashGenius       *pointJSON   `json:"nash_genius"`
+	Scenario         string      `json:"scenario"`
+	Parties          []string    `json:"parties"`
+	Outcomes         json.Number `json:"outcomes"`
+	OutcomesExact    string      `json:"outcomes_exact,omitempty"`
+	Feasible         *int64      `json:"feasible"`
+	Acceptable       *int64      `json:"acceptable"`
+	Reservation      []float64   `json:"reservation"`
+	LinearOnly       bool        `json:"linear_only"`
+	Method           string      `json:"method"`
+	ParetoSize       int         `json:"pareto_size"`
+	ParetoAcceptable int         `json:"pareto_acceptable"`
+	// ParetoIncluded is how many frontier points "pareto" lists (--pareto).
+	ParetoIncluded int `json:"pareto_included"`
+	// The frontier ("pareto") is written last, point by point
+	// (writeAnalyzeJSON): a huge frontier is never held as JSON in memory.
+	points     []analysis.Point
+	sp         *outcome.Space
+	Nash       *pointJSON `json:"nash"`
+	Kalai      *pointJSON `json:"kalai"`
+	NashGenius *pointJSON `json:"nash_genius"`
 	// NashGeniusBelowReservation lists the parties whose utility at GENIUS's
 	// Nash point is below their reservation value (GENIUS maximises
 	// Π(uᵢ − rvᵢ) over the whole frontier, so an even number of negative
@@ -114,6 +125,10 @@ func analyzeAction(ctx context.Context, cmd *cli.Command) error {
 			return err
 		}
 	}
+	keep, err := paretoFlag(cmd.String("pareto"))
+	if err != nil {
+		return err
+	}
 	sc, err := openScenario(cmd.Args().Slice(), cmd.String("variant"))
 	if err != nil {
 		return err
@@ -134,12 +149,18 @@ func analyzeAction(ctx context.Context, cmd *cli.Command) error {
 	out.LinearOnly = cmd.Bool("linear-only")
 	out.Seconds = time.Since(start).Seconds()
 	if f := cmd.String("frontier"); f != "" {
-		if err := writeFrontier(f, sc, out.Pareto); err != nil {
+		if err := writeFrontier(f, sc, pr.Pareto); err != nil {
 			return err
 		}
 	}
 	if cmd.Bool("json") {
-		return writeJSON(os.Stdout, out)
+		out.points = spread(pr.Pareto, keep)
+		out.ParetoIncluded = len(out.points)
+		w := bufio.NewWriterSize(os.Stdout, 64<<10)
+		if err := writeAnalyzeJSON(w, out); err != nil {
+			return err
+		}
+		return w.Flush()
 	}
 	printAnalysis(os.Stdout, sc, out)
 	return nil
@@ -147,7 +168,8 @@ func analyzeAction(ctx context.Context, cmd *cli.Command) error {
 
 func buildAnalyzeJSON(sc *scenario.Scenario, pr *analysis.Report) *analyzeJSON {
 	sp := sc.Space
-	out := &analyzeJSON{Scenario: sc.ID, Parties: partyIDs(sc), Outcomes: sp.Count().String(),
+	n, exact := countJSON(sp)
+	out := &analyzeJSON{Scenario: sc.ID, Parties: partyIDs(sc), Outcomes: n, OutcomesExact: exact, sp: sp,
 		Reservation: pr.Reservation, ParetoSize: len(pr.Pareto), ParetoAcceptable: pr.ParetoAcceptable,
 		Nash: toPoint(sp, pr.Nash), Kalai: toPoint(sp, pr.Kalai), NashGenius: toPoint(sp, pr.NashGenius),
 		KalaiGenius: toPoint(sp, pr.KalaiGenius), MaxWelfare: toPoint(sp, pr.MaxWelfareGenius),
@@ -173,11 +195,87 @@ func buildAnalyzeJSON(sc *scenario.Scenario, pr *analysis.Report) *analyzeJSON {
 			out.Method += fmt.Sprintf("; ε-approximate frontier, ε = %g", pr.Epsilon)
 		}
 	}
-	out.Pareto = make([]*pointJSON, len(pr.Pareto))
-	for k := range pr.Pareto {
-		out.Pareto[k] = toPoint(sp, &pr.Pareto[k])
+	return out
+}
+
+// paretoFlag reads --pareto: all (−1), none (0) or a positive count.
+func paretoFlag(v string) (int, error) {
+	switch v {
+	case "all", "":
+		return -1, nil
+	case "none":
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, usagef("--pareto %s: want all, none or a positive number of points", v)
+	}
+	return n, nil
+}
+
+// spread returns at most keep of pts (all if keep < 0), evenly spaced along
+// the frontier with both ends.
+func spread(pts []analysis.Point, keep int) []analysis.Point {
+	if keep < 0 || len(pts) <= keep {
+		return pts
+	}
+	if keep == 0 {
+		return nil
+	}
+	if keep == 1 {
+		return pts[:1]
+	}
+	out := make([]analysis.Point, keep)
+	for k := range out {
+		out[k] = pts[int(int64(k)*int64(len(pts)-1)/int64(keep-1))]
 	}
 	return out
+}
+
+// countJSON returns the number of outcomes of sp as a JSON number (exact
+// while a double holds it exactly, 2⁵³; rounded beyond, so that jq and
+// friends can compare it), and the exact count as a decimal string when the
+// number is rounded.
+func countJSON(sp *outcome.Space) (json.Number, string) {
+	c := sp.Count()
+	if c.IsInt64() && c.Int64() <= 1<<53 {
+		return json.Number(c.String()), ""
+	}
+	t := c.String()
+	return json.Number(t[:1] + "." + t[1:17] + "e" + strconv.Itoa(len(t)-1)), t
+}
+
+// writeAnalyzeJSON writes a as one indented JSON object, its frontier
+// points last and one at a time.
+func writeAnalyzeJSON(w io.Writer, a *analyzeJSON) error {
+	head, err := json.MarshalIndent(a, "", "  ")
+	if err != nil {
+		return err
+	}
+	head = bytes.TrimSuffix(bytes.TrimRight(head, "\n"), []byte("}"))
+	head = bytes.TrimRight(head, "\n")
+	if _, err := fmt.Fprintf(w, "%s,\n  \"pareto\": [", head); err != nil {
+		return err
+	}
+	for k := range a.points {
+		b, err := json.Marshal(toPoint(a.sp, &a.points[k]))
+		if err != nil {
+			return err
+		}
+		sep := ",\n    "
+		if k == 0 {
+			sep = "\n    "
+		}
+		if _, err := fmt.Fprintf(w, "%s%s", sep, b); err != nil {
+			return err
+		}
+	}
+	end := "]\n}\n"
+	if len(a.points) > 0 {
+		end = "\n  ]\n}\n"
+	}
+	_, err = io.WriteString(w, end)
+	return err
 }
 
 // checkFrontierName refuses a --frontier file name that is neither .csv
@@ -192,7 +290,7 @@ func checkFrontierName(path string) error {
 
 // writeFrontier writes the frontier as CSV (one column per issue, then one
 // per party's utility) or JSON, chosen by the file's extension.
-func writeFrontier(path string, sc *scenario.Scenario, pts []*pointJSON) error {
+func writeFrontier(path string, sc *scenario.Scenario, pts []analysis.Point) error {
 	if err := checkFrontierName(path); err != nil {
 		return err
 	}
@@ -200,10 +298,14 @@ func writeFrontier(path string, sc *scenario.Scenario, pts []*pointJSON) error {
 	if err != nil {
 		return fmt.Errorf("--frontier: %w", err)
 	}
+	bw := bufio.NewWriterSize(f, 64<<10)
 	if strings.ToLower(filepath.Ext(path)) == ".json" {
-		err = writeJSON(f, pts)
+		err = writeFrontierJSON(bw, sc, pts)
 	} else {
-		err = writeFrontierCSV(f, sc, pts)
+		err = writeFrontierCSV(bw, sc, pts)
+	}
+	if err == nil {
+		err = bw.Flush()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -211,7 +313,29 @@ func writeFrontier(path string, sc *scenario.Scenario, pts []*pointJSON) error {
 	return err
 }
 
-func writeFrontierCSV(w io.Writer, sc *scenario.Scenario, pts []*pointJSON) error {
+// writeFrontierJSON writes the points as a JSON array, one point per line.
+func writeFrontierJSON(w io.Writer, sc *scenario.Scenario, pts []analysis.Point) error {
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	for k := range pts {
+		b, err := json.Marshal(toPoint(sc.Space, &pts[k]))
+		if err != nil {
+			return err
+		}
+		sep := ",\n  "
+		if k == 0 {
+			sep = "\n  "
+		}
+		if _, err := fmt.Fprintf(w, "%s%s", sep, b); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "\n]\n")
+	return err
+}
+
+func writeFrontierCSV(w io.Writer, sc *scenario.Scenario, pts []analysis.Point) error {
 	cw := csv.NewWriter(w)
 	var head []string
 	for _, is := range sc.Space.Issues {
@@ -223,10 +347,11 @@ func writeFrontierCSV(w io.Writer, sc *scenario.Scenario, pts []*pointJSON) erro
 	if err := cw.Write(head); err != nil {
 		return err
 	}
+	row := make([]string, 0, len(head))
 	for _, p := range pts {
-		row := make([]string, 0, len(head))
-		for _, is := range sc.Space.Issues {
-			row = append(row, p.Outcome[is.Name])
+		row = row[:0]
+		for i, is := range sc.Space.Issues {
+			row = append(row, is.Values[p.Outcome[i]])
 		}
 		for _, u := range p.Utility {
 			row = append(row, strconv.FormatFloat(u, 'g', -1, 64))

@@ -111,7 +111,7 @@ func TestAnalyzeJSONAgreesWithIranUSReference(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	var a struct {
-		Outcomes    string    `json:"outcomes"`
+		Outcomes    int64     `json:"outcomes"`
 		Feasible    int64     `json:"feasible"`
 		Acceptable  int64     `json:"acceptable"`
 		Reservation []float64 `json:"reservation"`
@@ -130,8 +130,8 @@ func TestAnalyzeJSONAgreesWithIranUSReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	// ../shared/scenarios/iran-us/analysis.json, "baseline" (linear utilities only).
-	if a.Outcomes != "552960" || a.Feasible != 350208 || a.Acceptable != 63430 {
-		t.Errorf("counts %s/%d/%d, want 552960/350208/63430", a.Outcomes, a.Feasible, a.Acceptable)
+	if a.Outcomes != 552960 || a.Feasible != 350208 || a.Acceptable != 63430 {
+		t.Errorf("counts %d/%d/%d, want 552960/350208/63430", a.Outcomes, a.Feasible, a.Acceptable)
 	}
 	if a.Nash.Outcome["centrifuges"] != "dismantle_all" || a.Nash.Outcome["sanctions"] != "jcpoa_nuclear_secondary" {
 		t.Errorf("Nash outcome %v", a.Nash.Outcome)
@@ -218,8 +218,8 @@ func TestEvaluateAndConvertGENIUS(t *testing.T) {
 	dir := corpus.Dir(t, "genius/anac/y2010/Travel")
 	in := `{"Atmosphere":"Hospitality","Amusement":"Nightlife and entertainment","Culinary":"International cuisine","Shopping":"Markets","Culture":"Cinema","Sport":"Bike tours","Environment":"Monuments"}` + "\n" + `{"Atmosphere":"nope"}` + "\n"
 	out, e, c := runCLI(t, in, "evaluate", dir)
-	if c != 0 {
-		t.Fatal(e)
+	if c != 1 || !strings.Contains(e, "1 of 2 lines") {
+		t.Fatalf("exit %d, %s; want exit 1 saying 1 of 2 lines failed", c, e)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"utility":[`) || !strings.Contains(lines[1], `"error":"line 2`) {
@@ -230,7 +230,7 @@ func TestEvaluateAndConvertGENIUS(t *testing.T) {
 		t.Fatal(e)
 	}
 	out2, e, c := runCLI(t, in, "evaluate", conv)
-	if c != 0 {
+	if c != 1 {
 		t.Fatal(e)
 	}
 	if strings.Split(out2, "\n")[0] != lines[0] {
@@ -287,7 +287,7 @@ func TestAnalyzeReproducesANL2023(t *testing.T) {
 				t.Fatal(e)
 			}
 			var got struct {
-				Outcomes      string  `json:"outcomes"`
+				Outcomes      int64   `json:"outcomes"`
 				OppositionANL float64 `json:"opposition_anl"`
 				Distribution  float64 `json:"distribution"`
 				Nash          pt      `json:"nash_genius"`
@@ -298,8 +298,8 @@ func TestAnalyzeReproducesANL2023(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &got); err != nil {
 				t.Fatal(err)
 			}
-			if got.Outcomes != fmt.Sprint(want.Size) {
-				t.Errorf("outcomes %s, want %d", got.Outcomes, want.Size)
+			if got.Outcomes != int64(want.Size) {
+				t.Errorf("outcomes %d, want %d", got.Outcomes, want.Size)
 			}
 			for _, c := range []struct {
 				name      string
@@ -375,10 +375,11 @@ func TestHugeScenario(t *testing.T) {
 		Samples                  int
 	}
 	var a struct {
-		Outcomes string `json:"outcomes"`
-		Method   string `json:"method"`
-		Pareto   []any  `json:"pareto"`
-		Nash     *struct {
+		Outcomes      float64 `json:"outcomes"`
+		OutcomesExact string  `json:"outcomes_exact"`
+		Method        string  `json:"method"`
+		Pareto        []any   `json:"pareto"`
+		Nash          *struct {
 			Utility []float64 `json:"utility"`
 		} `json:"nash"`
 		Acceptable           *int64            `json:"acceptable"`
@@ -389,8 +390,8 @@ func TestHugeScenario(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &a); err != nil {
 		t.Fatal(err)
 	}
-	if a.Outcomes != "1"+strings.Repeat("0", 30) || !strings.Contains(a.Method, "issue-by-issue") || len(a.Pareto) == 0 || a.Nash == nil {
-		t.Fatalf("analyze of 10^30 outcomes: outcomes %s, method %q, %d frontier points, nash %v", a.Outcomes, a.Method, len(a.Pareto), a.Nash)
+	if a.Outcomes != 1e30 || a.OutcomesExact != "1"+strings.Repeat("0", 30) || !strings.Contains(a.Method, "issue-by-issue") || len(a.Pareto) == 0 || a.Nash == nil {
+		t.Fatalf("analyze of 10^30 outcomes: outcomes %g, method %q, %d frontier points, nash %v", a.Outcomes, a.Method, len(a.Pareto), a.Nash)
 	}
 	// Every figure is exact, estimated with its bound, or left out with the
 	// reason.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +62,48 @@ func TestNoCommandDestroysData(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "typo.db")); err == nil {
 		t.Error("tournament report created the database it was asked to read")
+	}
+}
+
+// TestAnalyzeJSONCapsTheFrontier: --pareto leaves the frontier out or
+// keeps N points spread along it (both ends kept); the output stays one
+// JSON object with the outcome count as a number.
+func TestAnalyzeJSONCapsTheFrontier(t *testing.T) {
+	type doc struct {
+		Outcomes       float64 `json:"outcomes"`
+		ParetoSize     int     `json:"pareto_size"`
+		ParetoIncluded int     `json:"pareto_included"`
+		Pareto         []struct {
+			Utility []float64 `json:"utility"`
+		} `json:"pareto"`
+	}
+	read := func(args ...string) doc {
+		t.Helper()
+		out, errOut, code := runCLI(t, "", append([]string{"analyze", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var d doc
+		if err := json.Unmarshal([]byte(out), &d); err != nil {
+			t.Fatalf("not one JSON object: %v\n%.300s", err, out)
+		}
+		return d
+	}
+	all := read()
+	if all.Outcomes != 552960 || all.ParetoIncluded != all.ParetoSize || len(all.Pareto) != all.ParetoSize || all.ParetoSize < 3 {
+		t.Fatalf("all: outcomes %v, %d of %d points listed (%d)", all.Outcomes, all.ParetoIncluded, all.ParetoSize, len(all.Pareto))
+	}
+	if d := read("--pareto", "none"); len(d.Pareto) != 0 || d.ParetoIncluded != 0 || d.ParetoSize != all.ParetoSize {
+		t.Errorf("none: %d points listed, size %d", len(d.Pareto), d.ParetoSize)
+	}
+	d := read("--pareto", "3")
+	if len(d.Pareto) != 3 || d.ParetoIncluded != 3 {
+		t.Fatalf("3: %d points listed", len(d.Pareto))
+	}
+	if fmt.Sprint(d.Pareto[0].Utility) != fmt.Sprint(all.Pareto[0].Utility) || fmt.Sprint(d.Pareto[2].Utility) != fmt.Sprint(all.Pareto[len(all.Pareto)-1].Utility) {
+		t.Errorf("3 points %v do not keep the frontier's ends", d.Pareto)
+	}
+	if _, errOut, code := runCLI(t, "", "analyze", "--json", "--pareto", "-2"); code == 0 || !strings.Contains(errOut, "--pareto") {
+		t.Errorf("--pareto -2: exit %d, %s", code, errOut)
 	}
 }

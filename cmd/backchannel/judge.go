@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 
@@ -36,7 +37,8 @@ type runReport struct {
 	Protocol        string            `json:"protocol"`
 	Seed            uint64            `json:"seed"`
 	DeadlineRounds  int               `json:"deadline_rounds,omitempty"`
-	Outcomes        string            `json:"outcomes"`
+	Outcomes        json.Number       `json:"outcomes"`
+	OutcomesExact   string            `json:"outcomes_exact,omitempty"`
 	ZoneOfAgreement int64             `json:"zone_of_agreement"` // outcomes acceptable to all; -1 if not counted
 	Parties         []runParty        `json:"parties"`
 	Status          string            `json:"status"`
@@ -117,7 +119,8 @@ func judgeAsync(ctx context.Context, sc *scenario.Scenario) func() (*judgement, 
 // judge compares a finished negotiation with the scenario's figures.
 func judge(ctx context.Context, sc *scenario.Scenario, pr *judgement, rr runResult) (*runReport, error) {
 	res := rr.res
-	rep := &runReport{Scenario: sc.ID, Outcomes: sc.Space.Count().String(), ZoneOfAgreement: pr.acceptable,
+	n, exact := countJSON(sc.Space)
+	rep := &runReport{Scenario: sc.ID, Outcomes: n, OutcomesExact: exact, ZoneOfAgreement: pr.acceptable,
 		Status: res.Status.String(), Reason: res.Reason, Rounds: res.Rounds, Steps: res.Steps,
 		Nash: toPoint(sc.Space, pr.nash), Kalai: toPoint(sc.Space, pr.kalai), MaxWelfare: toPoint(sc.Space, pr.welf),
 		ElapsedSeconds: rr.elapsed.Seconds()}

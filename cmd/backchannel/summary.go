@@ -1,9 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/backchannel/backchannel/scenario"
@@ -11,16 +11,17 @@ import (
 
 // scenarioSummary is the public description of a scenario: no preferences.
 type scenarioSummary struct {
-	ID       string         `json:"id"`
-	Title    string         `json:"title,omitempty"`
-	Format   string         `json:"format,omitempty"`
-	Parties  []partySummary `json:"parties"`
-	Mediator string         `json:"mediator,omitempty"`
-	Issues   []issueSummary `json:"issues"`
-	Outcomes string         `json:"outcomes"`
-	Rules    int            `json:"rules"`
-	Variants []string       `json:"variants,omitempty"`
-	Warnings []string       `json:"warnings,omitempty"`
+	ID            string         `json:"id"`
+	Title         string         `json:"title,omitempty"`
+	Format        string         `json:"format,omitempty"`
+	Parties       []partySummary `json:"parties"`
+	Mediator      string         `json:"mediator,omitempty"`
+	Issues        []issueSummary `json:"issues"`
+	Outcomes      json.Number    `json:"outcomes"`
+	OutcomesExact string         `json:"outcomes_exact,omitempty"`
+	Rules         int            `json:"rules"`
+	Variants      []string       `json:"variants,omitempty"`
+	Warnings      []string       `json:"warnings,omitempty"`
 }
 
 type partySummary struct {
@@ -38,7 +39,8 @@ type issueSummary struct {
 }
 
 func summarise(sc *scenario.Scenario) scenarioSummary {
-	s := scenarioSummary{ID: sc.ID, Title: sc.Title, Format: sc.Format, Outcomes: sc.Space.Count().String(),
+	n, exact := countJSON(sc.Space)
+	s := scenarioSummary{ID: sc.ID, Title: sc.Title, Format: sc.Format, Outcomes: n, OutcomesExact: exact,
 		Rules: len(sc.Space.Rules), Warnings: sc.Warnings}
 	for _, p := range sc.Parties {
 		n := 0
@@ -90,9 +92,11 @@ func printSummary(w io.Writer, s scenarioSummary) {
 		iss = append(iss, fmt.Sprintf("%s(%d)", is.Name, is.Values))
 	}
 	fmt.Fprintf(w, "Issues    %d: %s\n", len(s.Issues), strings.Join(iss, " "))
-	out := s.Outcomes
-	if n, err := strconv.ParseInt(out, 10, 64); err == nil {
+	out := s.OutcomesExact
+	if n, err := s.Outcomes.Int64(); err == nil {
 		out = thousands(n)
+	} else if len(out) > 20 {
+		out = fmt.Sprintf("about %se%d", out[:1]+"."+out[1:3], len(out)-1)
 	}
 	fmt.Fprintf(w, "Outcomes  %s", out)
 	if s.Rules > 0 {
