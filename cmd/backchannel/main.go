@@ -42,7 +42,7 @@ func newApp() *cli.Command {
 	for _, c := range commands {
 		hideOwnDefaults(c)
 	}
-	return &cli.Command{
+	app := &cli.Command{
 		Name:  "backchannel",
 		Usage: "negotiation engine and workbench for indirect talks",
 		Description: "backchannel runs negotiations between strategy agents — directly, or indirectly\n" +
@@ -52,7 +52,10 @@ func newApp() *cli.Command {
 			"scenario, commands use the embedded Iran–US scenario.",
 		Commands:              commands,
 		EnableShellCompletion: true,
+		Action:                unknownCommand,
 	}
+	applyConventions(app)
+	return app
 }
 
 // hideOwnDefaults hides urfave/cli's "(default: 0)" on the flags of c and
