@@ -38,13 +38,12 @@ func init() {
 			"issue by issue: exact frontier (one outcome per utility vector) and solutions,\n" +
 			"exact counts, the zone of agreement and the distribution estimated by sampling\n" +
 			"with a 95% bound, and whatever is left out named with the reason.",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "variant", Usage: "apply the scenario's named variant"},
+		Flags: append(scenarioFlags(),
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object"},
 			&cli.BoolFlag{Name: "linear-only", Usage: "ignore red lines and feasibility rules (what GENIUS can express)"},
 			&cli.StringFlag{Name: "frontier", Usage: "write the Pareto frontier to `FILE` (.csv or .json)"},
 			&cli.StringFlag{Name: "pareto", Value: "all", Usage: "frontier points in the --json output: all, none, or at most N spread evenly along it (its ends included); pareto_size counts them all"},
-		},
+		),
 		Action: analyzeAction,
 	})
 }
@@ -129,7 +128,11 @@ func analyzeAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	sc, err := openScenario(cmd.Args().Slice(), cmd.String("variant"))
+	args, err := scenarioOrArgs(cmd)
+	if err != nil {
+		return err
+	}
+	sc, err := openScenario(args, cmd.String("variant"))
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,19 @@ func loadScenario(cmd *cli.Command) (*scenario.Scenario, error) {
 	return openScenario(cmd.StringSlice("scenario"), cmd.String("variant"))
 }
 
+// scenarioOrArgs returns the scenario of a command whose main object is the
+// scenario: --scenario, or the positional arguments (the older spelling,
+// kept); not both.
+func scenarioOrArgs(cmd *cli.Command) ([]string, error) {
+	if s := cmd.StringSlice("scenario"); len(s) > 0 {
+		if cmd.NArg() > 0 {
+			return nil, usagef("the scenario is given twice: --scenario %s and %s; give one", strings.Join(s, ","), strings.Join(cmd.Args().Slice(), " "))
+		}
+		return s, nil
+	}
+	return cmd.Args().Slice(), nil
+}
+
 func openScenario(args []string, variant string) (*scenario.Scenario, error) {
 	var parts []string
 	for _, a := range args {

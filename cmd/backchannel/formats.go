@@ -25,9 +25,13 @@ func init() {
 			"command then exits 1 and says how many lines failed. SCENARIO is a native file,\n" +
 			"a GENIUS or GeniusWeb folder, or DOMAIN PROFILE PROFILE… (default: the embedded\n" +
 			"Iran–US scenario).",
-		Flags: []cli.Flag{&cli.StringFlag{Name: "variant", Usage: "apply the scenario's named variant"}},
+		Flags: scenarioFlags(),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			sc, err := openScenario(cmd.Args().Slice(), cmd.String("variant"))
+			args, err := scenarioOrArgs(cmd)
+			if err != nil {
+				return err
+			}
+			sc, err := openScenario(args, cmd.String("variant"))
 			if err != nil {
 				return err
 			}

@@ -46,12 +46,17 @@ func init() {
 				ArgsUsage: "PATH [PROFILE…]",
 				Flags: []cli.Flag{
 					&cli.BoolFlag{Name: "json", Usage: "print the summary as JSON"},
+					scenarioFlags()[0],
 				},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
-					if cmd.NArg() == 0 {
-						return usagef("scenario validate needs a PATH")
+					args, err := scenarioOrArgs(cmd)
+					if err != nil {
+						return err
 					}
-					sc, err := openScenario(cmd.Args().Slice(), "")
+					if len(args) == 0 {
+						return usagef("scenario validate needs a PATH (or --scenario PATH)")
+					}
+					sc, err := openScenario(args, "")
 					if err != nil {
 						return err
 					}
@@ -59,7 +64,7 @@ func init() {
 					if cmd.Bool("json") {
 						return writeJSON(os.Stdout, sum)
 					}
-					fmt.Printf("%s: valid (%s format)\n", cmd.Args().First(), sc.Format)
+					fmt.Printf("%s: valid (%s format)\n", args[0], sc.Format)
 					printSummary(os.Stdout, sum)
 					return nil
 				},
