@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/backchannel/backchannel/preference"
@@ -35,10 +36,14 @@ func newMinkowski(d int, delta float64, maxPoints int) *minkowski {
 
 // issueFrontier fills m.g, m.gv with the Pareto frontier of issue i's allowed
 // values under the profiles, sorted by utility vector descending; of values
-// with equal contribution vectors the smallest index stays.
+// with equal contribution vectors the smallest index stays. The values are
+// sorted by vector descending (ties by index), so that whatever covers a
+// value comes before it, and a value is kept unless a value kept before it
+// covers it (a dominated value is covered by a kept one). O(V log V) for
+// two parties (the kept values' largest second utility decides), O(V·K)
+// for more, K kept: never O(V²) on an issue of a million values.
 func (m *minkowski) issueFrontier(ps []*preference.Profile, i int, vals []int32) {
 	d := m.d
-	m.g, m.gv = m.g[:0], m.gv[:0]
 	all := m.candU[:0]
 	for _, v := range vals {
 		for _, p := range ps {
@@ -46,37 +51,40 @@ func (m *minkowski) issueFrontier(ps []*preference.Profile, i int, vals []int32)
 		}
 	}
 	m.candU = all
-	for a, va := range vals {
-		pa := all[a*d : a*d+d]
-		keep := true
-		for b, vb := range vals {
-			if a == b {
-				continue
-			}
-			pb := all[b*d : b*d+d]
-			if covers(pb, pa, 0) && (!slices.Equal(pa, pb) || vb < va) {
-				keep = false
-				break
-			}
-		}
-		if keep {
-			m.g = append(m.g, pa...)
-			m.gv = append(m.gv, va)
-		}
-	}
-	k := len(m.gv)
 	m.ord = m.ord[:0]
-	for j := range k {
+	for j := range vals {
 		m.ord = append(m.ord, int32(j))
 	}
 	slices.SortFunc(m.ord, func(a, b int32) int {
-		return slices.Compare(m.g[int(b)*d:int(b)*d+d], m.g[int(a)*d:int(a)*d+d])
+		if c := slices.Compare(all[int(b)*d:int(b)*d+d], all[int(a)*d:int(a)*d+d]); c != 0 {
+			return c
+		}
+		return cmp.Compare(vals[a], vals[b])
 	})
-	g := make([]float64, 0, k*d)
-	gv := make([]int32, 0, k)
+	g := make([]float64, 0, 2*d)
+	gv := make([]int32, 0, 2)
+	best1 := math.Inf(-1) // two parties: the largest second utility kept
 	for _, j := range m.ord {
-		g = append(g, m.g[int(j)*d:int(j)*d+d]...)
-		gv = append(gv, m.gv[j])
+		pa := all[int(j)*d : int(j)*d+d]
+		if d == 2 {
+			if len(gv) > 0 && best1 >= pa[1] {
+				continue
+			}
+			best1 = pa[1]
+		} else {
+			covered := false
+			for k := range gv {
+				if covers(g[k*d:k*d+d], pa, 0) {
+					covered = true
+					break
+				}
+			}
+			if covered {
+				continue
+			}
+		}
+		g = append(g, pa...)
+		gv = append(gv, vals[j])
 	}
 	m.g, m.gv = g, gv
 }
