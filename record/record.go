@@ -188,6 +188,12 @@ type Summary struct {
 	Signed bool
 	Key    ed25519.PublicKey // the sealing key, if signed
 	Header Header
+	// Complete reports whether the log's last event ends the negotiation
+	// ("agreement", "end" or "failure"): a log cut short while it was being
+	// written verifies line by line but is not Complete. LastKind is the
+	// kind of that last event (the seal aside).
+	Complete bool
+	LastKind string
 }
 
 // ErrTampered is wrapped by every verification failure.
@@ -279,6 +285,8 @@ func scan(r io.Reader, want ed25519.PublicKey, fn func(n int, kind string, body 
 				return s, fmt.Errorf("%w: line %d: signature does not verify", ErrTampered, n)
 			}
 			s.Signed, s.Key, sealed = true, key, true
+		} else {
+			s.LastKind = head.Kind
 		}
 		if fn != nil {
 			if err := fn(n, head.Kind, body); err != nil {
@@ -297,5 +305,6 @@ func scan(r io.Reader, want ed25519.PublicKey, fn func(n int, kind string, body 
 		return s, fmt.Errorf("%w: the log is not sealed", ErrTampered)
 	}
 	s.Lines = n
+	s.Complete = s.LastKind == "agreement" || s.LastKind == "end" || s.LastKind == "failure"
 	return s, nil
 }

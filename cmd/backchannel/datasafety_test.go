@@ -107,3 +107,37 @@ func TestAnalyzeJSONCapsTheFrontier(t *testing.T) {
 		t.Errorf("--pareto -2: exit %d, %s", code, errOut)
 	}
 }
+
+// TestVerifySaysIncomplete: a trace cut short verifies line by line but is
+// reported incomplete (exit 1, and "complete": false in JSON); the whole
+// trace is intact.
+func TestVerifySaysIncomplete(t *testing.T) {
+	dir := t.TempDir()
+	full := filepath.Join(dir, "run.jsonl")
+	if _, errOut, code := runCLI(t, "", "run", "--trace", full); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	cut := filepath.Join(dir, "cut.jsonl")
+	if err := os.WriteFile(cut, []byte(strings.Join(lines[:len(lines)/2], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runCLI(t, "", "record", "verify", full); code != 0 || !strings.Contains(out, "intact") {
+		t.Errorf("whole trace: exit %d, %s%s", code, out, errOut)
+	}
+	out, errOut, code := runCLI(t, "", "record", "verify", cut)
+	if code != 1 || !strings.Contains(out, "INCOMPLETE") || !strings.Contains(errOut, "incomplete") {
+		t.Errorf("cut trace: exit %d, %s%s", code, out, errOut)
+	}
+	out, _, code = runCLI(t, "", "record", "verify", "--json", cut)
+	var v struct {
+		Complete *bool `json:"complete"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != 1 || v.Complete == nil || *v.Complete {
+		t.Errorf("cut trace --json: exit %d, %s (%v)", code, out, err)
+	}
+}

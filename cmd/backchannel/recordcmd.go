@@ -67,7 +67,7 @@ func init() {
 					&cli.StringSliceFlag{Name: "receipt", Usage: "a receipt `FILE` (an action's Ack, or its receipt) to check against a session log; repeatable"},
 					&cli.StringSliceFlag{Name: "checkpoint", Usage: "a signed checkpoint `FILE` a party kept (client.Link.LogCheckpoint) to check against a session log; repeatable"},
 					&cli.StringFlag{Name: "agreement", Usage: "an agreement document `FILE` to check against a session log"},
-					&cli.BoolFlag{Name: "json", Usage: "print what was checked as JSON (session logs)"},
+					&cli.BoolFlag{Name: "json", Usage: "print what was checked as JSON"},
 				},
 				Action: func(ctx context.Context, cmd *cli.Command) error {
 					if cmd.NArg() != 1 {
@@ -102,7 +102,31 @@ func init() {
 					if s.Signed {
 						seal = "sealed by " + hex.EncodeToString(s.Key)
 					}
-					fmt.Printf("%s: intact, %d lines, %s %s seed %d, %s\n", cmd.Args().First(), s.Lines, s.Header.Scenario, s.Header.Protocol, s.Header.Seed, seal)
+					state := "intact"
+					if !s.Complete {
+						state = fmt.Sprintf("INCOMPLETE (it ends at a %q event, before the negotiation did; the lines there verify)", s.LastKind)
+					}
+					if cmd.Bool("json") {
+						out := struct {
+							File     string `json:"file"`
+							Intact   bool   `json:"intact"`
+							Complete bool   `json:"complete"`
+							Lines    int    `json:"lines"`
+							Scenario string `json:"scenario"`
+							Protocol string `json:"protocol"`
+							Seed     uint64 `json:"seed"`
+							Sealed   bool   `json:"sealed"`
+							Key      string `json:"key,omitempty"`
+						}{cmd.Args().First(), s.Complete, s.Complete, s.Lines, s.Header.Scenario, s.Header.Protocol, s.Header.Seed, s.Signed, hex.EncodeToString(s.Key)}
+						if err := writeJSON(os.Stdout, out); err != nil {
+							return err
+						}
+					} else {
+						fmt.Printf("%s: %s, %d lines, %s %s seed %d, %s\n", cmd.Args().First(), state, s.Lines, s.Header.Scenario, s.Header.Protocol, s.Header.Seed, seal)
+					}
+					if !s.Complete {
+						return fmt.Errorf("%s: incomplete: the log ends before the negotiation did", cmd.Args().First())
+					}
 					return nil
 				},
 			},
