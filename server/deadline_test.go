@@ -135,9 +135,15 @@ func TestEndedSessionLeavesMemory(t *testing.T) {
 	ctx := context.Background()
 	before := string(ownerRecord(t, c))
 	sn1, _ := link(t, c.Seats["buyer"]).Snapshot(ctx)
-	for e.m.InMemory() > 0 {
-		time.Sleep(10 * time.Millisecond)
+	waitEvicted := func() {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); e.m.InMemory() > 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d sessions still in memory a minute after they ended", e.m.InMemory())
+			}
+		}
 	}
+	waitEvicted()
 	if after := string(ownerRecord(t, c)); after != before {
 		t.Fatal("the record changed after the session left memory")
 	}
@@ -149,4 +155,6 @@ func TestEndedSessionLeavesMemory(t *testing.T) {
 	if err != nil || st.Verdict == nil || st.Status != sn1.End.Status {
 		t.Fatalf("status after the session left memory: %+v %v", st, err)
 	}
+	// Rebuilt from the store, it leaves memory again.
+	waitEvicted()
 }

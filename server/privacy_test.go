@@ -222,6 +222,28 @@ func TestHeadersAndLimits(t *testing.T) {
 	if !limited {
 		t.Fatal("200 bad requests in a row were never rate-limited")
 	}
+	// Moves that break the rules count against their own link only: one
+	// seat's slips do not lock out another seat on the same address.
+	e2 := startWith(t, filepath.Join(t.TempDir(), "s.db"), server.Options{OperatorToken: "op"})
+	e2.c.Token = "op"
+	c := e2.create(&api.NewSession{Scenario: "builtin:iran-us", Seats: map[string]string{"iran": "agent", "usa": "agent"}})
+	limited = false
+	for range 200 {
+		status, _, _ := call(t, "POST", c.Seats["iran"]+"/actions", "application/json", `{"step":0,"kind":"accept"}`)
+		if status == 429 {
+			limited = true
+			break
+		}
+		if status != 422 {
+			t.Fatalf("a wrong kind: %d", status)
+		}
+	}
+	if !limited {
+		t.Fatal("200 rule-breaking moves in a row were never rate-limited")
+	}
+	if _, err := link(t, c.Seats["usa"]).Snapshot(context.Background()); err != nil {
+		t.Fatalf("another seat on the same address after one seat was limited: %v", err)
+	}
 }
 
 // TestOperatorRoutes: whoever may create sessions on a scenario can seat

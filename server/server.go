@@ -167,8 +167,17 @@ func (s *Server) Handler() http.Handler {
 				return
 			}
 		}
+		// Bad requests are counted per address, except a seat's moves
+		// that break the rules (422), which count against that link only:
+		// a person's slips or one faulty agent must not lock out the other
+		// seats on the same machine or behind the same NAT, while guessing
+		// tokens (404s) still counts against the address.
 		client := clientOf(r)
-		if !s.bad.allowed(client) {
+		linkKey := ""
+		if t := tokenOf(r.URL.Path); t != "" {
+			linkKey = client + "|" + t
+		}
+		if !s.bad.allowed(client) || (linkKey != "" && !s.bad.allowed(linkKey)) {
 			h.Set("Retry-After", "5")
 			writeError(w, http.StatusTooManyRequests, api.Error{Error: "too many bad requests from this address: wait a few seconds, then fix the request", Code: "rate_limited"})
 			return
@@ -178,7 +187,10 @@ func (s *Server) Handler() http.Handler {
 			http.NewResponseController(w).SetWriteDeadline(time.Now().Add(writeTimeout))
 		}
 		s.mux.ServeHTTP(rec, r)
-		if rec.status >= 400 && rec.status < 500 && rec.status != http.StatusConflict {
+		switch {
+		case rec.status == http.StatusUnprocessableEntity && linkKey != "":
+			s.bad.spend(linkKey)
+		case rec.status >= 400 && rec.status < 500 && rec.status != http.StatusConflict:
 			s.bad.spend(client)
 		}
 		s.log.Debug("request", "method", r.Method, "route", r.Pattern, "status", rec.status, "ms", time.Since(start).Milliseconds())
@@ -210,6 +222,17 @@ func (s *Server) operator(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// tokenOf returns the capability token in a seat's or owner's path, or "".
+func tokenOf(path string) string {
+	for _, p := range []string{"/api/seats/", "/api/owner/"} {
+		if rest, ok := strings.CutPrefix(path, p); ok {
+			t, _, _ := strings.Cut(rest, "/")
+			return t
+		}
+	}
+	return ""
 }
 
 func clientOf(r *http.Request) string {

@@ -425,6 +425,9 @@ func (m *Manager) get(ctx context.Context, id string) (*live, error) {
 		l = old // loaded meanwhile by another request
 	} else {
 		m.live[id] = l
+		if l.ended {
+			m.evictLater(l)
+		}
 	}
 	m.mu.Unlock()
 	if l.committed < len(l.events) || (l.mech.Done() && !l.ended) {
@@ -479,19 +482,23 @@ func (m *Manager) commitLocked(l *live) error {
 	if ending {
 		l.ended = true
 		m.log.Info("session ended", "session", l.id, "status", b.Status, "steps", l.mech.Result().Steps)
-		// An ended session leaves memory after a while; a later request
-		// rebuilds it from the store.
-		time.AfterFunc(EvictAfter, func() {
-			m.mu.Lock()
-			if m.live[l.id] == l {
-				delete(m.live, l.id)
-			}
-			m.mu.Unlock()
-		})
+		m.evictLater(l)
 	}
 	l.notify()
 	m.arm(l)
 	return nil
+}
+
+// evictLater drops the ended session l from memory after EvictAfter; a
+// later request rebuilds it from the store (and drops it again later).
+func (m *Manager) evictLater(l *live) {
+	time.AfterFunc(EvictAfter, func() {
+		m.mu.Lock()
+		if m.live[l.id] == l {
+			delete(m.live, l.id)
+		}
+		m.mu.Unlock()
+	})
 }
 
 // arm sets l's timer for its next deadline: the time deadline, or the move
