@@ -175,10 +175,13 @@ func BuildReport(ctx context.Context, st store.Store, plan string, resamples int
 	rng := rand.New(rand.NewPCG(1, 2))
 	rank := func(scenario, protocol string, m map[string]*acc) Ranking {
 		rk := Ranking{Scenario: scenario, Protocol: protocol}
-		for s, a := range m {
+		// In name order: the resamples draw from one stream, so map order
+		// would make the intervals differ from run to run.
+		for _, s := range sortedNames(m) {
+			a := m[s]
 			rk.Rows = append(rk.Rows, Row{Strategy: s, Negotiations: a.n, Faults: a.faults,
 				Utility: bootstrap(a.util, resamples, rng), Advantage: bootstrap(a.adv, resamples, rng),
-				Welfare: bootstrap(a.welfare, resamples, rng), Agreement: bootstrap(a.agree, resamples, rng),
+				Welfare: bootstrap(a.welfare, resamples, rng), Agreement: wilson(a.agree),
 				NashDistance: bootstrap(a.nash, resamples, rng)})
 		}
 		sort.Slice(rk.Rows, func(i, j int) bool {
@@ -257,6 +260,24 @@ func bootstrap(xs []float64, resamples int, rng *rand.Rand) Interval {
 	return iv
 }
 
+// wilson returns the share of ones among xs (each 0 or 1) with its 95%
+// Wilson score interval (Wilson 1927), which stays inside [0, 1] and is
+// not empty at 0 or n successes, unlike a bootstrap of a proportion.
+func wilson(xs []float64) Interval {
+	n := float64(len(xs))
+	iv := Interval{Mean: mean(xs), N: len(xs), Lo: math.NaN(), Hi: math.NaN()}
+	if len(xs) == 0 {
+		return iv
+	}
+	const z = 1.959963984540054
+	p := iv.Mean
+	d := 1 + z*z/n
+	c := (p + z*z/(2*n)) / d
+	h := z / d * math.Sqrt(p*(1-p)/n+z*z/(4*n*n))
+	iv.Lo, iv.Hi = max(0, c-h), min(1, c+h)
+	return iv
+}
+
 // quantile returns the q-quantile of sorted xs by linear interpolation
 // (Hyndman & Fan 1996, definition 7).
 func quantile(xs []float64, q float64) float64 {
@@ -275,7 +296,7 @@ func fmtIv(iv Interval) string {
 
 // WriteText writes the rankings as aligned tables.
 func (r *Report) WriteText(w io.Writer) error {
-	fmt.Fprintf(w, "%d negotiations, %d agreements (%.1f%%), %d with a fault; 95%% bootstrap CIs (%d resamples)\n",
+	fmt.Fprintf(w, "%d negotiations, %d agreements (%.1f%%), %d with a fault; 95%% bootstrap CIs (%d resamples), Wilson intervals for the agreement rate\n",
 		r.Negotiations, r.Agreements, 100*float64(r.Agreements)/float64(max(1, r.Negotiations)), r.Faults, r.Resamples)
 	for _, rk := range r.rankings() {
 		title := "Overall"
