@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,6 +104,22 @@ type browser struct {
 
 func newBrowser(t *testing.T, width, height int) *browser {
 	t.Helper()
+	profile := t.TempDir()
+	// Cleanups run last first: the contexts are cancelled, then a browser
+	// still alive is killed (and waited for), then the profile is removed.
+	var proc *os.Process
+	t.Cleanup(func() {
+		if proc == nil {
+			return
+		}
+		proc.Kill()
+		for range 100 {
+			if proc.Signal(syscall.Signal(0)) != nil {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -112,14 +129,18 @@ func newBrowser(t *testing.T, width, height int) *browser {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(width, height),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
 	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
-	return tab(t, ctx)
+	b := tab(t, ctx)
+	if c := chromedp.FromContext(ctx); c != nil && c.Browser != nil {
+		proc = c.Browser.Process()
+	}
+	return b
 }
 
 // newTab opens another tab of b's browser, with its own recorder.
