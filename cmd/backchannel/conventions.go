@@ -18,13 +18,13 @@ import (
 //     names the flag and what it wants, and a pointer to --help — never the
 //     whole help text, never a Go parse error;
 //   - counts (--deadline-rounds, --seeds, --repetitions, --resamples,
-//     --workers) are at least 1 when given; leaving a flag out means its
-//     default, never 0;
+//     --parallel) are at least 1 when given; leaving a flag out means its
+//     default, never 0; -j is --parallel wherever it exists;
 //   - time limits (--deadline-time, --move-time) are 0 (none) or at least
 //     a millisecond.
 
 // countFlags are the flags that count something and so must be ≥ 1 if set.
-var countFlags = []string{"deadline-rounds", "seeds", "repetitions", "resamples", "workers"}
+var countFlags = []string{"deadline-rounds", "seeds", "repetitions", "resamples", "parallel"}
 
 // durationFlags are the time limits: 0 (none) or at least minDuration.
 var durationFlags = []string{"deadline-time", "move-time"}

@@ -35,7 +35,7 @@ func TestEveryCommandFollowsTheConventions(t *testing.T) {
 		"seeds":           {"0"},
 		"repetitions":     {"0"},
 		"resamples":       {"0"},
-		"workers":         {"0"},
+		"parallel":        {"0"},
 		"deadline-time":   {"1ns", "-5s", "5"},
 		"move-time":       {"1ns", "5"},
 		"seed":            {"-1"},

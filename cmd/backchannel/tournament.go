@@ -49,7 +49,7 @@ func init() {
 					&cli.StringSliceFlag{Name: "protocols", Usage: "protocols, comma-separated: " + strings.Join(protocol.Names(), ", ") + " (short: direct, shuttle, single-text, feedback, post-settlement, blind, blind-bidding, mediator-proposal, double-blind; default: sao)"},
 					&cli.IntFlag{Name: "repetitions", Aliases: []string{"n"}, Usage: "negotiations per pairing, each with its own seed (default 1)"},
 					&cli.Uint64Flag{Name: "seed", Usage: "plan seed: every job's seed derives from it (default 0)"},
-					&cli.IntFlag{Name: "workers", Aliases: []string{"j"}, Usage: "negotiations run at once (default: all cores)"},
+					&cli.IntFlag{Name: "parallel", Aliases: []string{"j", "workers"}, Usage: "negotiations run at once (default: all cores; --workers is the older name)"},
 					&cli.StringFlag{Name: "db", Value: "tournament.db", Usage: "results: an SQLite `FILE` or a postgres:// URL"},
 					&cli.IntFlag{Name: "deadline-rounds", Usage: "rounds per negotiation (default: the scenario's suggestion, else 100)"},
 					&cli.DurationFlag{Name: "move-time", Usage: "a party that takes longer over one move loses (default 10s)"},
@@ -224,7 +224,7 @@ func tournamentRun(ctx context.Context, cmd *cli.Command) error {
 	defer st.Close()
 	quiet := cmd.Bool("quiet")
 	pr := newProgress(ctx, os.Stderr, quiet)
-	opts := tournament.Options{Workers: int(cmd.Int("workers")), Progress: pr.update}
+	opts := tournament.Options{Workers: int(cmd.Int("parallel")), Progress: pr.update}
 	if !quiet {
 		fmt.Fprintf(os.Stderr, "plan %s: %s negotiations (%d strategies, %d scenarios, %d protocols, %d repetitions) → %s\n",
 			t.ID, thousands(int64(len(t.Jobs))), len(t.Plan.Strategies), len(t.Scenarios), len(t.Plan.Protocols), t.Plan.Repetitions, cmd.String("db"))

@@ -25,14 +25,14 @@ func init() {
 			"Example:\n  backchannel worker --nats nats://queue.example:4222 --jobs 8",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "nats", Required: true, Usage: "NATS server `URL`, e.g. nats://HOST:4222"},
-			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "negotiations run at once (default: all cores)"},
+			&cli.IntFlag{Name: "parallel", Aliases: []string{"j", "jobs"}, Usage: "negotiations run at once (default: all cores; --jobs is the older name)"},
 			&cli.IntFlag{Name: "prefetch", Usage: "most jobs held at once, running or waiting (default: --jobs plus about 20 ms of work)"},
 			&cli.StringFlag{Name: "name", Usage: "name of this worker in results (default: HOST:PID)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "do not log each finished job"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also log each job as it starts"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			n := int(cmd.Int("jobs"))
+			n := int(cmd.Int("parallel"))
 			if n <= 0 {
 				n = runtime.GOMAXPROCS(0)
 			}
