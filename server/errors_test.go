@@ -127,3 +127,23 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		t.Fatalf("owner status after one action and a retry: %+v %v", st, err)
 	}
 }
+
+// TestNoAcceptingAcrossOwnRedLine: a red line is a value the party never
+// accepts, so a party's seat cannot accept an offer that crosses one of its
+// own (422, nothing changed); rejecting it is fine.
+func TestNoAcceptingAcrossOwnRedLine(t *testing.T) {
+	e := newEnv(t)
+	small := e.upload("small.yaml")
+	c := e.create(&api.NewSession{Scenario: small, Protocol: "sao", Deadline: api.Deadline{Rounds: 10}, Seats: map[string]string{"buyer": "agent", "seller": "agent"}})
+	offer := `{"step":0,"kind":"offer","outcome":{"price":"mid","delivery":"express","warranty":"full"}}`
+	if status, _, body := call(t, "POST", c.Seats["buyer"]+"/actions", "application/json", offer); status != 200 {
+		t.Fatalf("offer: %d %s", status, body)
+	}
+	status, er, _ := call(t, "POST", c.Seats["seller"]+"/actions", "application/json", `{"step":1,"kind":"accept"}`)
+	if status != 422 || er.Code != "invalid_move" || !strings.Contains(er.Error, "delivery = express, which crosses one of your red lines") {
+		t.Fatalf("accepting across a red line: %d %+v", status, er)
+	}
+	if status, _, body := call(t, "POST", c.Seats["seller"]+"/actions", "application/json", `{"step":1,"kind":"reject"}`); status != 200 {
+		t.Fatalf("rejecting it: %d %s", status, body)
+	}
+}

@@ -41,6 +41,7 @@ import (
 	"github.com/backchannel/backchannel/api"
 	"github.com/backchannel/backchannel/load"
 	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/outcome"
 	"github.com/backchannel/backchannel/record"
 	"github.com/backchannel/backchannel/record/tlog"
 	"github.com/backchannel/backchannel/scenario"
@@ -660,6 +661,15 @@ func (l *live) check(s *seat, req *mechanism.Request, a *api.Action) (mechanism.
 		if a.Outcome != nil {
 			return mechanism.Answer{}, rejected("outcome", "an outcome goes only with kind offer, not %s", a.Kind)
 		}
+		// A red line is a value the party never accepts (docs/scenario-
+		// format.md): a party's seat cannot accept an offer or vote for a
+		// text that crosses one of its own.
+		if k == mechanism.Accept && s.index >= 0 && req.Offer != nil && (req.Kind == mechanism.Respond || req.Kind == mechanism.Vote) {
+			if is, v, ok := crossed(l.sc.Parties[s.index].Profile.RedLines, req.Offer); ok {
+				iss := &l.sc.Space.Issues[is]
+				return mechanism.Answer{}, rejected("kind", "the offer has %s = %s, which crosses one of your red lines: it cannot be accepted (reject it, or answer with an offer)", iss.Name, iss.Values[v])
+			}
+		}
 		return mechanism.Answer{Kind: k}, nil
 	}
 	sp := l.sc.Space
@@ -680,15 +690,22 @@ func (l *live) check(s *seat, req *mechanism.Request, a *api.Action) (mechanism.
 		}
 	}
 	if s.index >= 0 {
-		p := l.sc.Parties[s.index].Profile
-		for i, v := range o {
-			if p.RedLines != nil && p.RedLines[i] != nil && p.RedLines[i][v] {
-				is := &sp.Issues[i]
-				return mechanism.Answer{}, rejected("outcome."+is.Name, "outcome: %s = %s crosses one of your red lines", is.Name, is.Values[v])
-			}
+		if i, v, ok := crossed(l.sc.Parties[s.index].Profile.RedLines, o); ok {
+			is := &sp.Issues[i]
+			return mechanism.Answer{}, rejected("outcome."+is.Name, "outcome: %s = %s crosses one of your red lines", is.Name, is.Values[v])
 		}
 	}
 	return mechanism.Answer{Kind: k, Outcome: o}, nil
+}
+
+// crossed returns the first issue and value of o that is a red line, if any.
+func crossed(redLines [][]bool, o outcome.Outcome) (issue int, value int32, ok bool) {
+	for i, v := range o {
+		if redLines != nil && redLines[i] != nil && redLines[i][v] {
+			return i, v, true
+		}
+	}
+	return 0, 0, false
 }
 
 func hasKind(ks []mechanism.AnswerKind, k mechanism.AnswerKind) bool {
