@@ -66,6 +66,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad bid", testDomain, r(`"color": "red", "size"`, `"color": "green", "size"`), `unknown value "green"`},
 		{"deep", testDomain, strings.Repeat("[", 100) + strings.Repeat("]", 100), `nested deeper than 64`},
 		{"huge exponent", testDomain, r(`"size": 0.3`, `"size": "1e999999999"`), `usable range`},
+		{"huge weight", testDomain, r(`"size": 0.3`, `"size": 1e308`), `weights sum to 1e+308`},
+		{"infinite weights", testDomain, strings.NewReplacer(`"color": 0.5`, `"color": 1e308`, `"size": 0.3`, `"size": 1e308`).Replace(fix), `weights sum to +Inf`},
 		{"duplicate domain value", strings.Replace(testDomain, `"blue"]`, `"red"]`, 1), fix, `value "red" appears twice`},
 	}
 	for _, tc := range tests {

@@ -35,6 +35,10 @@ const MaxFileSize = 32 << 20
 // together.
 const MaxValues = 1_000_000
 
+// maxWeightSum is the largest weight sum read (with a warning past
+// weightTolerance): a larger one, up to infinity, is refused.
+const maxWeightSum = 2
+
 // weightTolerance is how far from 1 the weights may sum before a warning.
 const weightTolerance = 1e-6
 
@@ -433,6 +437,9 @@ func ParseProfile(data []byte, file string, d *Domain) (*Profile, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s.issueWeights: no weight for issue %q", path, sp.Issues[i].Name)
 		}
+	}
+	if math.IsInf(sum, 0) || sum > maxWeightSum {
+		return nil, fmt.Errorf("%s.issueWeights: weights sum to %s; GeniusWeb weights sum to 1, and past %g this is no rounding slip (utilities would reach %s)", path, strconv.FormatFloat(sum, 'g', 10, 64), float64(maxWeightSum), strconv.FormatFloat(sum, 'g', 3, 64))
 	}
 	if math.Abs(sum-1) > weightTolerance {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%s.issueWeights: weights sum to %s, not 1; used as written (GeniusWeb itself refuses such a profile)", path, strconv.FormatFloat(sum, 'g', 10, 64)))
