@@ -132,37 +132,13 @@ func (s *DB) Put(ctx context.Context, rs []store.Result) (int, error) {
 	}
 	defer done()
 	defer tx.Rollback()
-	per := max(1, min(500, s.d.MaxParams/len(columns)))
-	n := 0
-	for lo := 0; lo < len(rs); lo += per {
-		hi := min(len(rs), lo+per)
-		var b strings.Builder
-		b.WriteString("INSERT INTO results (" + strings.Join(columns, ", ") + ") VALUES ")
-		vals := make([]any, 0, (hi-lo)*len(columns))
-		for i := lo; i < hi; i++ {
-			if i > lo {
-				b.WriteString(", ")
-			}
-			b.WriteByte('(')
-			for c := range columns {
-				if c > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString(s.ph(len(vals) + c + 1))
-			}
-			b.WriteByte(')')
-			vals = append(vals, args(&rs[i])...)
-		}
-		b.WriteString(" ON CONFLICT (job_id) DO NOTHING")
-		res, err := tx.ExecContext(ctx, b.String(), vals...)
-		if err != nil {
-			return 0, fmt.Errorf("store: insert results: %w", err)
-		}
-		k, err := res.RowsAffected()
-		if err != nil {
-			return 0, fmt.Errorf("store: insert results: %w", err)
-		}
-		n += int(k)
+	rows := make([][]any, len(rs))
+	for i := range rs {
+		rows[i] = args(&rs[i])
+	}
+	n, err := s.insertRows(ctx, tx, "results", columns, rows)
+	if err != nil {
+		return 0, fmt.Errorf("store: insert results: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("store: commit: %w", err)
