@@ -135,6 +135,8 @@ func traceEvents(t *testing.T, trace string) []string {
 // themselves, and that a client following a seat's stream across the crash
 // saw every event addressed to it once, in order. On SQLite and PostgreSQL.
 func TestServeSurvivesKill9(t *testing.T) {
+	// The agents think 10 ms a move, so that the server is killed with
+	// hundreds of moves (seconds) still to come even on a loaded machine.
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "sessions.db")
@@ -190,7 +192,7 @@ func TestServeSurvivesKill9(t *testing.T) {
 					agents.Add(1)
 					go func() {
 						defer agents.Done()
-						cmd := exec.CommandContext(ctx, bin, "agent", "--seat", s.created.Seats[role], "--strategy", strat, "--think", "3ms")
+						cmd := exec.CommandContext(ctx, bin, "agent", "--seat", s.created.Seats[role], "--strategy", strat, "--think", "10ms")
 						if out, err := cmd.CombinedOutput(); err != nil {
 							agentErr <- fmt.Sprintf("agent %s %s: %v: %s", s.protocol, role, err, out)
 						}
@@ -209,7 +211,7 @@ func TestServeSurvivesKill9(t *testing.T) {
 				if st.Status != "running" {
 					t.Fatalf("session ended (%s) before the server could be killed", st.Status)
 				}
-				if st.Step >= 30 {
+				if st.Step >= 10 {
 					break
 				}
 				time.Sleep(5 * time.Millisecond)
