@@ -55,6 +55,7 @@ func init() {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "to", Required: true, Usage: "target format: native, genius or geniusweb"},
 			&cli.StringFlag{Name: "variant", Usage: "apply the scenario's named variant first"},
+			&cli.BoolFlag{Name: "json", Usage: "print what was written and what was not kept as one JSON object"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			args := cmd.Args().Slice()
@@ -69,6 +70,13 @@ func init() {
 			lossy, err := load.Convert(sc, cmd.String("to"), out)
 			if err != nil {
 				return err
+			}
+			if cmd.Bool("json") {
+				return writeJSON(os.Stdout, struct {
+					Wrote   string   `json:"wrote"`
+					Format  string   `json:"format"`
+					NotKept []string `json:"not_kept"`
+				}{out, cmd.String("to"), append([]string{}, lossy...)})
 			}
 			fmt.Printf("wrote %s (%s)\n", out, cmd.String("to"))
 			for _, l := range lossy {

@@ -31,7 +31,7 @@ func replayCommand() *cli.Command {
 			"replay's trace is byte-identical to the recorded one (up to the seal). Exits 1\n" +
 			"when they differ. Pass the scenario the trace was recorded on.\n\n" +
 			"Example:\n  backchannel run --seed 7 --trace t.jsonl && backchannel record replay t.jsonl",
-		Flags:  scenarioFlags(),
+		Flags:  append(scenarioFlags(), &cli.BoolFlag{Name: "json", Usage: "print the result as one JSON object"}),
 		Action: replayAction,
 	}
 }
@@ -70,11 +70,52 @@ func replayAction(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	printReplay(os.Stdout, path, l, rep)
+	if cmd.Bool("json") {
+		if err := writeJSON(os.Stdout, replayJSON(path, l, rep)); err != nil {
+			return err
+		}
+	} else {
+		printReplay(os.Stdout, path, l, rep)
+	}
 	if !rep.SameOutcome || !rep.SameTrace {
 		return fmt.Errorf("%s: the replay does not reproduce the trace", path)
 	}
 	return nil
+}
+
+// replayReport is what 'record replay --json' prints.
+type replayReport struct {
+	Trace       string            `json:"trace"`
+	Signed      bool              `json:"signed"`
+	Scenario    string            `json:"scenario"`
+	Protocol    string            `json:"protocol"`
+	Seed        uint64            `json:"seed"`
+	Recorded    string            `json:"recorded_status"`
+	Replayed    string            `json:"replayed_status"`
+	Agreement   map[string]string `json:"replayed_agreement,omitempty"`
+	Rounds      int               `json:"replayed_rounds"`
+	Steps       int               `json:"replayed_steps"`
+	Events      int               `json:"events"`
+	SameOutcome bool              `json:"same_outcome"`
+	SameTrace   bool              `json:"same_trace"`
+	Diff        string            `json:"first_difference,omitempty"`
+	Divergence  string            `json:"first_divergence,omitempty"`
+}
+
+func replayJSON(path string, l *record.Log, rep *record.Replayed) replayReport {
+	r := replayReport{Trace: path, Signed: l.Signed, Scenario: l.Header.Scenario, Protocol: l.Header.Protocol, Seed: l.Header.Seed,
+		Recorded: rep.Recorded.Status.String(), Replayed: rep.Result.Status.String(), Rounds: rep.Result.Rounds, Steps: rep.Result.Steps,
+		Events: len(l.Events), SameOutcome: rep.SameOutcome, SameTrace: rep.SameTrace}
+	if rep.Result.Agreement != nil {
+		r.Agreement = l.Space.Map(rep.Result.Agreement)
+	}
+	if !rep.SameTrace {
+		r.Diff = rep.Diff
+	}
+	if rep.Err != nil {
+		r.Divergence = rep.Err.Error()
+	}
+	return r
 }
 
 func printReplay(w io.Writer, path string, l *record.Log, rep *record.Replayed) {
