@@ -3,8 +3,10 @@ package frontier
 import (
 	"cmp"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // bitsMemory bounds the bitsets filterSorted builds (bytes).
@@ -60,41 +62,55 @@ func filterSorted(d, m int, vec func(k int) []float64, delta float64, keep []boo
 	sorted := make([][]float64, d) // per coordinate, the values descending
 	cum := make([][]uint64, d)     // cum[t][b·words:(b+1)·words]: ranks < (b+1)·bs
 	bucket := make([][]uint8, d)   // delta = 0: the bucket of point k's own threshold
-	rank := make([]int32, m)
-	col := make([]float64, m)
+	// The coordinates' orders are independent: sort them on every core.
+	coords := make(chan int, d)
 	for t := range d {
-		for k := range rank {
-			rank[k] = int32(k)
-			col[k] = vec(k)[t]
-		}
-		slices.SortFunc(rank, func(a, b int32) int { return cmp.Compare(col[b], col[a]) })
-		vals := make([]float64, m)
-		c := make([]uint64, nb*words)
-		for r, k := range rank {
-			vals[r] = col[k]
-			c[(r/bs)*words+int(k)/64] |= 1 << (uint(k) % 64)
-		}
-		for b := 1; b < nb; b++ {
-			cur, prev := c[b*words:(b+1)*words], c[(b-1)*words:b*words]
-			for w := range cur {
-				cur[w] |= prev[w]
-			}
-		}
-		if delta == 0 {
-			// Walking up the ranks, the last rank of each run of equal
-			// values is every member's threshold rank.
-			bk := make([]uint8, m)
-			for r := m - 1; r >= 0; {
-				e := r
-				for r >= 0 && vals[r] == vals[e] {
-					bk[rank[r]] = uint8(e / bs)
-					r--
-				}
-			}
-			bucket[t] = bk
-		}
-		sorted[t], cum[t] = vals, c
+		coords <- t
 	}
+	close(coords)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), d) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rank := make([]int32, m)
+			col := make([]float64, m)
+			for t := range coords {
+				for k := range rank {
+					rank[k] = int32(k)
+					col[k] = vec(k)[t]
+				}
+				slices.SortFunc(rank, func(a, b int32) int { return cmp.Compare(col[b], col[a]) })
+				vals := make([]float64, m)
+				c := make([]uint64, nb*words)
+				for r, k := range rank {
+					vals[r] = col[k]
+					c[(r/bs)*words+int(k)/64] |= 1 << (uint(k) % 64)
+				}
+				for b := 1; b < nb; b++ {
+					cur, prev := c[b*words:(b+1)*words], c[(b-1)*words:b*words]
+					for w := range cur {
+						cur[w] |= prev[w]
+					}
+				}
+				if delta == 0 {
+					// Walking up the ranks, the last rank of each run of
+					// equal values is every member's threshold rank.
+					bk := make([]uint8, m)
+					for r := m - 1; r >= 0; {
+						e := r
+						for r >= 0 && vals[r] == vals[e] {
+							bk[rank[r]] = uint8(e / bs)
+							r--
+						}
+					}
+					bucket[t] = bk
+				}
+				sorted[t], cum[t] = vals, c
+			}
+		}()
+	}
+	wg.Wait()
 	kept := make([]uint64, words)
 	sel := make([][]uint64, d)
 	bsel := make([]int, d)

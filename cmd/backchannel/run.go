@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/backchannel/backchannel/mechanism"
+	"github.com/backchannel/backchannel/preference"
 	"github.com/backchannel/backchannel/protocol"
 	"github.com/backchannel/backchannel/record"
 	"github.com/backchannel/backchannel/scenario"
@@ -144,6 +147,7 @@ func negotiate(ctx context.Context, rc runConfig, w io.Writer, key ed25519.Priva
 		}
 		parties[i] = proto.Wrap(a)
 	}
+	warmIndexes(sc)
 	med, confidential := proto.NewMediator()
 	dl := rc.dl
 	dl.Rounds = proto.Rounds(dl.Rounds)
@@ -177,4 +181,30 @@ func negotiate(ctx context.Context, rc runConfig, w io.Writer, key ed25519.Priva
 		}
 	}
 	return runResult{res: res, elapsed: el}, nil
+}
+
+// warmIndexes builds the parties' offer indexes (strategy.IndexOf, whose
+// cache the strategies' Init then finds them in) on every core at once:
+// with many parties they are most of a run's work before the first move,
+// and Init builds them one after another. Errors are left for Init.
+func warmIndexes(sc *scenario.Scenario) {
+	if len(sc.Parties) < 3 || sc.Space.CheckEnumerable(strategy.MaxIndexed) != nil {
+		return
+	}
+	work := make(chan *preference.Profile, len(sc.Parties))
+	for _, p := range sc.Parties {
+		work <- p.Profile
+	}
+	close(work)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(sc.Parties)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				strategy.IndexOf(sc.Space, p)
+			}
+		}()
+	}
+	wg.Wait()
 }
