@@ -6,6 +6,7 @@
 import { h, replace, fmt, field, uid } from "./dom.js";
 import { get, post, seatPath, APIError } from "./api.js";
 import { historyChart, frontierChart } from "./chart.js";
+import { Follower, seatKey, signAction } from "./verify.js";
 
 const kindLabels = {
   offer: "Send offer", accept: "Accept", reject: "Reject", end: "Walk away (end the talks)",
@@ -37,13 +38,17 @@ export async function room(main, token) {
   };
   replace(main, h("p", {}, "Opening the room…"));
   try {
-    st.snap = await get(base);
+    st.snap = await get(base + "?tree=0"); // with the log's proofs: verified below, before it is shown
   } catch (e) {
     replace(main, h("h1", {}, "This link opens no room"), h("p", { class: "error", role: "alert" }, e.message));
     return () => {};
   }
   const me = st.snap.seat;
   const isParty = me.index >= 0;
+  // the session log, checked as messages arrive (verify.js); a party signs
+  // its moves with its own key, kept in this browser
+  const log = new Follower();
+  const signKey = isParty ? await seatKey(`${st.snap.session}/${me.role}`) : null;
   if (isParty) st.profile = await get(base + "/profile");
   // a mediator with confidential access (post-settlement, arbitration) is
   // given every party's profile, and may read the analysis
@@ -104,6 +109,7 @@ export async function room(main, token) {
   if (st.analysis) historyEl.append(h("h3", {}, "Where the texts lie (confidential: you see every party's profile)"), whereEl, frontierEl);
   historyEl.append(transcriptEl);
   const actionMsg = h("p", { class: "msg", role: "alert", "aria-live": "assertive" });
+  const alarmEl = h("div", { class: "alarm", role: "alert", hidden: "" });
 
   // compose
   const compose = h("section", { class: "card", "aria-labelledby": "comp-h" });
@@ -261,6 +267,7 @@ export async function room(main, token) {
   replace(main,
     h("h1", {}, title),
     h("div", { class: "bar" }, statusEl, clockEl),
+    alarmEl,
     actionMsg,
     h("div", { class: "grid" },
       h("div", { class: "col" }, requestEl, compose, pk),
@@ -404,11 +411,14 @@ export async function room(main, token) {
   // --- acting ---
   async function act(kind, outcome) {
     const t = st.turn;
-    if (!t) return;
+    if (!t || st.alarm) return;
     actionMsg.textContent = "";
     actionMsg.className = "msg";
     try {
-      await post(base + "/actions", { step: t.step, kind, outcome: kind === "offer" ? outcome : undefined });
+      const a = { step: t.step, kind, outcome: kind === "offer" ? outcome : undefined };
+      if (signKey) await signAction(signKey, st.snap.session, me.role, a);
+      const ack = await post(base + "/actions", a);
+      await log.receipt(ack, me.role, a).catch(raiseAlarm);
       if (st.turn === t) st.turn = null;
       actionMsg.textContent = `Sent: ${kind}.`;
       actionMsg.className = "msg ok";
@@ -420,11 +430,38 @@ export async function room(main, token) {
     }
   }
 
-  async function resync() {
-    try {
-      const sn = await get(base + "?since=" + st.lastSeq);
-      onSnapshot(sn);
-    } catch (e) { /* the stream will catch up */ }
+  // resync reads the stream afresh: its snapshot, proven from the log this
+  // room verified, brings the room up to date
+  function resync() {
+    if (!st.es || st.alarm) return;
+    st.es.close();
+    connect();
+  }
+
+  // verified applies a message once the log backs it, in the order they
+  // came; on a failed check the room raises the alarm and stops
+  st.q = Promise.resolve();
+  function verified(m, apply) {
+    st.q = st.q.then(async () => {
+      if (st.alarm) return;
+      try { await log.check(m); } catch (e) { raiseAlarm(e); return; }
+      main.dataset.tree = String(log.size); // the size of the log verified
+      try { apply(m); } catch (e) { actionMsg.textContent = e.message; } // the queue goes on
+    });
+  }
+  function raiseAlarm(e) {
+    if (st.alarm) return;
+    st.alarm = e;
+    stop();
+    st.turn = null;
+    st.conn = "closed";
+    alarmEl.hidden = false;
+    replace(alarmEl, h("h2", {}, "Stopped: the session log does not check out"),
+      h("p", {}, e.message),
+      h("p", {}, "The server showed this room something its own signed log does not back (the log was forked or rewritten). Nothing more is shown or sent from this room. Keep this page: the last checkpoint it verified is below."),
+      h("pre", {}, log.checkpoint || "(none yet)"));
+    for (const el of main.querySelectorAll("form button, form select, form input, form textarea, section.request button")) el.disabled = true;
+    render();
   }
 
   // --- live updates ---
@@ -451,21 +488,28 @@ export async function room(main, token) {
     if (fresh) { actionMsg.textContent = ""; actionMsg.className = "msg"; }
   }
   function connect() {
-    const url = base + "/stream" + (st.lastSeq ? "?since=" + st.lastSeq : "");
-    const es = new EventSource(url);
+    // opened once what came before is verified: ?tree= names the log it extends
+    const es = { closed: false, close() { this.closed = true; if (this.es) this.es.close(); } };
     st.es = es;
+    st.q.then(() => { if (!es.closed) open(es); });
+  }
+  function open(box) {
+    const url = base + "/stream?since=" + st.lastSeq + "&tree=" + log.size;
+    const es = new EventSource(url);
+    box.es = es;
     es.addEventListener("open", () => { st.conn = "live"; renderStatus(); });
-    es.addEventListener("snapshot", (m) => { st.conn = "live"; onSnapshot(JSON.parse(m.data)); });
-    es.addEventListener("event", (m) => { if (addEvent(JSON.parse(m.data))) render(); });
-    es.addEventListener("turn", (m) => { const t = JSON.parse(m.data); st.lastSeq = Math.max(st.lastSeq, t.seq); setTurn(t); render(); });
-    es.addEventListener("end", (m) => { st.end = JSON.parse(m.data); st.turn = null; stop(); render(); });
+    es.addEventListener("snapshot", (m) => { st.conn = "live"; verified(JSON.parse(m.data), onSnapshot); });
+    es.addEventListener("event", (m) => verified(JSON.parse(m.data), (e) => { if (addEvent(e)) render(); }));
+    es.addEventListener("turn", (m) => verified(JSON.parse(m.data), (t) => { st.lastSeq = Math.max(st.lastSeq, t.seq); setTurn(t); render(); }));
+    es.addEventListener("end", (m) => verified(JSON.parse(m.data), (e) => { st.end = e; st.turn = null; stop(); render(); }));
     es.addEventListener("error", () => {
-      if (st.end) return;
+      if (st.end || st.alarm) return;
       st.conn = "reconnecting";
       renderStatus();
-      if (es.readyState === EventSource.CLOSED) { // the browser gave up: start afresh from the last event
-        setTimeout(() => { if (st.es === es && !st.end) connect(); }, 2000);
-      }
+      // start afresh from the last event and the last verified checkpoint
+      // (the browser's own retry would ask for an older tree)
+      es.close();
+      setTimeout(() => { if (st.es === box && !st.end && !st.alarm) connect(); }, 1000);
     });
   }
   function stop() {
@@ -473,8 +517,8 @@ export async function room(main, token) {
     st.conn = st.end ? "closed" : st.conn;
   }
 
-  onSnapshot(st.snap);
-  if (!st.end) connect();
+  verified(st.snap, onSnapshot);
+  st.q.then(() => { if (!st.end && !st.alarm) connect(); });
   st.timer = setInterval(renderClock, 1000);
   updateDraft();
   return () => { stop(); clearInterval(st.timer); };
