@@ -202,6 +202,22 @@ func Normalised(sp *outcome.Space, id string, p *preference.Profile) (*preferenc
 			lossy = append(lossy, fmt.Sprintf("party %q: weights sum to %g; with them rescaled to 1 some evaluations exceed 1 and are clamped", id, sum))
 		}
 	}
+	// Evaluations read from a number range (lowUtility + slope·…), and a
+	// reservation value computed from a reservation bid, can miss [0, 1] by
+	// a rounding (1 + 9e-13): put them on the bound, as the native format
+	// takes values in [0, 1] only.
+	for i := range q.Issues {
+		iu := &q.Issues[i]
+		for v, e := range iu.Eval {
+			if (e > 1 && e-1 <= evalRounding) || (e < 0 && e >= -evalRounding) {
+				iu.Eval[v] = min(1, max(0, e))
+				iu.Numeric = nil
+			}
+		}
+	}
+	if r := q.Reservation; (r > 1 && r-1 <= evalRounding) || (r < 0 && r >= -evalRounding) {
+		q.Reservation = min(1, max(0, r))
+	}
 	q.CapAtOne = false
 	if p.HasRedLines() {
 		lossy = append(lossy, fmt.Sprintf("party %q: red lines dropped", id))
@@ -215,6 +231,10 @@ func Normalised(sp *outcome.Space, id string, p *preference.Profile) (*preferenc
 	}
 	return q, lossy
 }
+
+// evalRounding is how far outside [0, 1] an evaluation may fall by rounding
+// alone.
+const evalRounding = 1e-9
 
 // fitsRange reports whether a number range utility reproduces iu on is.
 func fitsRange(is *outcome.Issue, iu *preference.IssueUtility) bool {
