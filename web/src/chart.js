@@ -39,6 +39,7 @@ export function historyChart(el, { mine, theirs, reservation, theirLabel }) {
     width: width(el), height: 220,
     scales: { x: { time: false }, y: { range: [0, 1] } },
     axes: [{ label: "step" }, { label: "utility to you" }],
+    legend: { live: false }, // labels only: no "--" values while the cursor is away
     series: [
       { label: "step" },
       { label: series[0].label, stroke: colors.mine, width: 2, spanGaps: true, points: { show: true, size: 6 } },
@@ -81,6 +82,7 @@ export function frontierChart(el, { parties, frontier, nash, kalai, reservation,
     width: width(el), height: Math.min(420, width(el)),
     scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } },
     axes: [{ label: `utility to ${parties[0]}` }, { label: `utility to ${parties[1]}` }],
+    legend: { live: false },
     series: ss,
   };
   return new uPlot(opts, aligned(series), el);

@@ -76,7 +76,7 @@ export async function scenarioPage(main, id, variant) {
       h("dt", {}, "Zone of agreement"), h("dd", {}, `${count(an.zone_of_agreement)} outcomes acceptable to every party`),
       h("dt", {}, "Pareto frontier"), h("dd", {}, `${an.frontier_size.toLocaleString("en")} points${an.exact ? "" : ` (within ${an.epsilon})`}`)),
     h("table", { class: "points" }, h("caption", {}, "Reference points (utility to each party)"),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Point"), an.parties.map((p) => h("th", { scope: "col" }, p)))),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Point"), an.parties.map((p) => h("th", { scope: "col", class: "num" }, p)))),
       h("tbody", {}, h("tr", {}, h("th", { scope: "row" }, "Walk-away (reservation)"), an.reservation.map((u) => h("td", { class: "num" }, fmt(u)))), pointRow("Nash", an.nash), pointRow("Kalai–Smorodinsky", an.kalai))),
     an.parties.length >= 2 ? chartEl : null,
     an.nash ? h("details", {}, h("summary", {}, "The Nash package"), h("ul", {}, Object.entries(an.nash.outcome).map(([k, v]) => h("li", {}, `${k}: ${v}`)))) : null);
@@ -84,7 +84,7 @@ export async function scenarioPage(main, id, variant) {
   // preferences side by side
   const prefs = h("section", { class: "card", "aria-labelledby": "pref-h" }, h("h2", { id: "pref-h" }, "Issues, options and each party's values"),
     h("div", { class: "hscroll" }, h("table", { class: "profile" },
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Issue"), h("th", { scope: "col" }, "Option"), an.profiles.map((p) => h("th", { scope: "col" }, `${p.party} (rv ${fmt(p.reservation)})`)))),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Issue"), h("th", { scope: "col" }, "Option"), an.profiles.map((p) => h("th", { scope: "col", class: "num" }, `${p.party} (rv ${fmt(p.reservation)})`)))),
       (an.profiles[0] ? an.profiles[0].issues : []).map((is, i) => h("tbody", {}, is.options.map((o, k) => h("tr", {},
         k === 0 ? h("th", { scope: "rowgroup", rowspan: String(is.options.length) }, is.title || is.name) : null,
         h("td", {}, o.label || o.name),
